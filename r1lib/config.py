@@ -1,0 +1,254 @@
+"""Run profiles: ``params/<name>.yaml`` loaded and validated into one typed config.
+
+Options are grouped by purpose (world, tokenizer, model, pretrain, grpo, evaluation), each
+documented where it is defined. Unknown or mistyped keys are errors that name the key and the
+file; impossible combinations are rejected with a message that says what to change (pydantic,
+``extra="forbid"`` plus validators, in the manner of TRL's ``__post_init__`` checks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PARAMS_DIR = REPO_ROOT / "params"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CorpusConfig(_Section):
+    """Style shares and error rates of the micro pretraining corpus (``r1lib.world``)."""
+
+    guess: float = 0.10            # short guesses: never pay, so RL must not collapse to them
+    hasty: float = 0.60            # whole chain in one step: dominant, so greedy decoding follows it
+    careful: float = 0.04          # one operation per step (rare, as long CoT is in base models)
+    check: float = 0.26            # hasty, then "wait" and a step-by-step re-check (reflection)
+    p_hasty_correct: float = 0.35  # share of hasty results that are right
+    p_step_slip: float = 0.04      # per-step slip rate of careful work
+    p_zh: float = 0.25             # share of checks with Chinese connectives (language mixing)
+    drill_share: float = 0.05      # share of documents that are single-fact drills
+
+    @model_validator(mode="after")
+    def _shares(self):
+        total = self.guess + self.hasty + self.careful + self.check
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"world.corpus: guess+hasty+careful+check must sum to 1, got {total:.4f}")
+        return self
+
+
+class WorldConfig(_Section):
+    """The micro task world (DESIGN.md §5)."""
+
+    n_train: int = Field(30000, gt=0)   # train problems (= pretraining documents with a trace)
+    n_test: int = Field(200, gt=0)      # held-out problems (the micro_test benchmark)
+    n_operands: tuple[int, int] = (5, 6)  # operands per chain: too long to add up in one step
+    max_total: int = Field(30, gt=9)    # running totals stay in [0, max_total]
+    test_seed: int = 1234               # fixes the test split across runs and seeds
+    corpus: CorpusConfig = CorpusConfig()
+
+
+class TokenizerConfig(_Section):
+    vocab_size: int = Field(512, ge=300)  # 256 bytes + specials + merges for numbers and template
+
+
+class ModelConfig(_Section):
+    """The policy's architecture (micro) or the checkpoint to start from (real profiles)."""
+
+    backend: Literal["hf"] = "hf"       # model loading backend; unsloth comes with the GPU path
+    base: str | None = None             # hub id or path of a pretrained base; None = micro model
+    hidden_size: int = 192              # 1.9M parameters: learns the task in minutes on 2 cores
+    num_layers: int = 4
+    num_heads: int = 6                  # head dim 32
+    intermediate_size: int = 512
+    max_positions: int = 512            # context; longer prompts are truncated and counted
+
+    @model_validator(mode="after")
+    def _heads(self):
+        if self.hidden_size % self.num_heads:
+            raise ValueError(f"model.hidden_size={self.hidden_size} is not divisible by "
+                             f"model.num_heads={self.num_heads}")
+        return self
+
+
+class PretrainConfig(_Section):
+    """Causal-LM pretraining of the micro base model (transformers ``Trainer``)."""
+
+    steps: int = Field(400, gt=0)
+    batch_size: int = Field(32, gt=0)    # sequences per step
+    block_size: int = Field(256, gt=8)   # tokens per packed sequence
+    lr: float = Field(2e-3, gt=0)        # high, as small models tolerate; cosine decay
+    warmup_steps: int = 30
+    weight_decay: float = 0.01
+
+
+class GRPOConfig(_Section):
+    """GRPO (paper §2.2.1, eq. 1-3) through TRL's ``GRPOTrainer``."""
+
+    steps: int = Field(200, gt=0)             # optimisation steps
+    prompts_per_step: int = Field(4, gt=0)    # distinct prompts per step
+    num_generations: int = Field(8, gt=1)     # group size G: completions per prompt
+    max_completion_length: int = Field(96, gt=0)  # tokens; a careful check fits in ~70
+    lr: float = Field(1e-4, gt=0)
+    beta: float = Field(0.01, ge=0)          # weight of the k3 KL to the reference model (eq. 2)
+    epsilon: float = Field(0.2, gt=0)        # ratio clip (eq. 1)
+    temperature: float = Field(1.0, gt=0)    # rollout temperature
+    top_p: float = Field(1.0, gt=0, le=1)
+    variant: Literal["grpo", "dr_grpo"] = "grpo"  # paper's objective or Dr. GRPO (no length or std
+    #                                                normalisation, Liu et al. 2025)
+    reward_funcs: list[str] = ["accuracy", "format"]  # names in r1lib.rewards.REWARD_FUNCS
+    reward_weights: list[float] | None = None        # None: all 1.0
+    save_steps: int = Field(50, gt=0)        # checkpoint period, for resuming
+    log_every: int = Field(10, gt=0)         # steps between evaluation probes in the log
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.reward_weights is not None and len(self.reward_weights) != len(self.reward_funcs):
+            raise ValueError(f"grpo.reward_weights has {len(self.reward_weights)} entries but "
+                             f"grpo.reward_funcs has {len(self.reward_funcs)}: give one weight each")
+        return self
+
+
+class BenchmarkEval(_Section):
+    """How one benchmark is evaluated."""
+
+    k: int = Field(1, gt=0)                  # samples per problem (pass@1 over k, cons@k)
+    max_new_tokens: int = Field(96, gt=0)    # generation budget per sample
+    limit: int | None = Field(None, gt=0)    # first N problems only (None: all)
+
+
+class EvaluationConfig(_Section):
+    """The paper's protocol (§3): pass@1 over k samples at T=0.6, top-p 0.95, and cons@k."""
+
+    temperature: float = Field(0.6, gt=0)
+    top_p: float = Field(0.95, gt=0, le=1)
+    batch_size: int = Field(256, gt=0)       # sequences per generate call
+    max_prompt_tokens: int = Field(384, gt=0)  # longer prompts keep their last tokens, counted
+    benchmarks: dict[str, BenchmarkEval] = {"micro_test": BenchmarkEval(k=8)}
+    greedy: bool = True                      # also report greedy accuracy
+
+    @field_validator("benchmarks")
+    @classmethod
+    def _known(cls, v):
+        from r1lib.data import BENCHMARKS
+        known = set(BENCHMARKS) | {"micro_test"}
+        bad = sorted(set(v) - known)
+        if bad:
+            raise ValueError(f"unknown benchmark(s) {bad}; known: {sorted(known)}")
+        return v
+
+
+class Profile(_Section):
+    """A whole run profile (one ``params/*.yaml``)."""
+
+    name: str
+    seed: int = 0
+    data_root: str | None = None  # None: $R1_DATA_ROOT, else ../shared/data beside the repo
+    world: WorldConfig = WorldConfig()
+    tokenizer: TokenizerConfig = TokenizerConfig()
+    model: ModelConfig = ModelConfig()
+    pretrain: PretrainConfig = PretrainConfig()
+    grpo: GRPOConfig = GRPOConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
+
+    @model_validator(mode="after")
+    def _cross(self):
+        need = self.world.n_operands[1] * 6 + 8
+        if self.evaluation.benchmarks.get("micro_test") and \
+                self.evaluation.benchmarks["micro_test"].max_new_tokens < need:
+            raise ValueError(f"evaluation.benchmarks.micro_test.max_new_tokens must be >= {need} "
+                             "for a careful trace to fit")
+        if self.evaluation.max_prompt_tokens >= self.model.max_positions:
+            raise ValueError("evaluation.max_prompt_tokens must be below model.max_positions")
+        return self
+
+
+class ConfigError(ValueError):
+    """A profile that cannot be used; the message names the file and the bad field."""
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_profile(name_or_path: str, overrides: dict | None = None,
+                 params_dir: str | Path | None = None) -> Profile:
+    """Load and validate a profile.
+
+    Args:
+        name_or_path: a profile name (``micro`` -> ``params/micro.yaml``) or a YAML path.
+            A profile may start from another with ``inherit: <name>``.
+        overrides: nested dict merged over the file (e.g. ``{"grpo": {"steps": 10}}``).
+        params_dir: folder of profiles; default ``<repo>/params``.
+
+    Returns:
+        The validated ``Profile``.
+
+    Raises:
+        ConfigError: missing file, bad YAML, unknown key or bad value; the message names the
+            file and the dotted field.
+    """
+    pdir = Path(params_dir) if params_dir else PARAMS_DIR
+    path = Path(name_or_path)
+    if path.suffix not in (".yaml", ".yml"):
+        path = pdir / f"{name_or_path}.yaml"
+    if not path.exists():
+        known = sorted(p.stem for p in pdir.glob("*.yaml"))
+        raise ConfigError(f"profile file {path} not found; known profiles: {known}")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    if "inherit" in raw:
+        parent = load_profile(raw.pop("inherit"), params_dir=pdir)
+        raw = _merge(parent.model_dump(mode="json"), raw)
+    raw = _merge(raw, overrides or {})
+    raw.setdefault("name", path.stem)
+    try:
+        return Profile.model_validate(raw)
+    except ValidationError as e:
+        lines = []
+        for err in e.errors():
+            loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            msg = "unknown key (check its spelling)" if err["type"] == "extra_forbidden" else err["msg"]
+            lines.append(f"  {loc}: {msg}")
+        raise ConfigError(f"{path}: invalid profile:\n" + "\n".join(lines)) from None
+
+
+# Which parts of the profile each stage reads, and which stages it consumes. A stage's config
+# hash covers both, so changing an upstream stage's settings re-runs everything below it.
+STAGES: dict[str, dict] = {
+    "00_base_model": {"sections": ["seed", "world", "tokenizer", "model", "pretrain"],
+                      "upstream": []},
+    "01_r1_zero_grpo": {"sections": ["seed", "grpo"], "upstream": ["00_base_model"]},
+    "07_evaluation": {"sections": ["seed", "data_root", "evaluation"],
+                      "upstream": ["00_base_model", "01_r1_zero_grpo"]},
+}
+
+
+def stage_hash(profile: Profile, stage: str) -> str:
+    """A 16-hex-digit hash of everything ``stage`` depends on (its sections and upstream hashes).
+
+    Raises:
+        KeyError: unknown stage.
+    """
+    if stage not in STAGES:
+        raise KeyError(f"unknown stage {stage!r}; known: {list(STAGES)}")
+    spec = STAGES[stage]
+    dump = profile.model_dump(mode="json")
+    payload = {s: dump[s] for s in spec["sections"]}
+    payload["upstream"] = {u: stage_hash(profile, u) for u in spec["upstream"]}
+    blob = json.dumps(payload, sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]

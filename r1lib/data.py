@@ -1,0 +1,401 @@
+"""Benchmark loading through a configurable data root.
+
+Benchmarks are read from JSON Lines files under a *data root* (default: the shared, read-only
+``../shared/data`` next to the repository; see its README.md for the schema: one object per
+line with string fields ``id``, ``problem``, ``answer``, ...), or, when no local file exists,
+from the Hugging Face Hub via ``datasets.load_dataset``. Data is never copied into the repo.
+
+Public API:
+
+* :func:`resolve_data_root` -- argument > ``$R1_DATA_ROOT`` > ``<repo>/../shared/data``.
+* :data:`BENCHMARKS` -- name -> :class:`BenchmarkSpec` (local path and hub coordinates).
+* :func:`read_jsonl` -- strict JSONL reader with file/line error messages.
+* :func:`load_benchmark` -- uniform ``{"id", "problem", "answer"}`` string records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "ANSWER_NORMALIZERS",
+    "BENCHMARKS",
+    "DATA_ROOT_ENV",
+    "BenchmarkSpec",
+    "load_benchmark",
+    "read_jsonl",
+    "resolve_data_root",
+]
+
+DATA_ROOT_ENV = "R1_DATA_ROOT"
+"""Environment variable that overrides the default data root."""
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+"""Repository root: the parent directory of the ``r1lib`` package."""
+
+REQUIRED_FIELDS = ("id", "problem", "answer")
+
+
+# ----------------------------------------------------------------------------- data root
+
+
+def resolve_data_root(data_root: str | os.PathLike[str] | None = None) -> Path:
+    """Return the data root as an absolute :class:`~pathlib.Path` (existence is not checked).
+
+    Precedence: the explicit ``data_root`` argument, else the environment variable
+    ``R1_DATA_ROOT`` (if set and non-empty), else ``../shared/data`` relative to the repository
+    root (the parent directory of the ``r1lib`` package), i.e. ``<repo>/../shared/data``.
+    ``~`` is expanded and ``..`` components are normalised.
+    """
+    if data_root is not None and str(data_root) != "":
+        root = Path(data_root).expanduser()
+    elif os.environ.get(DATA_ROOT_ENV):
+        root = Path(os.environ[DATA_ROOT_ENV]).expanduser()
+    else:
+        root = REPO_ROOT.parent / "shared" / "data"
+    return Path(os.path.abspath(root))
+
+
+# ----------------------------------------------------------------------------- answer normalisers
+
+
+def _gsm8k_final_answer(value: Any) -> str:
+    """GSM8K gold: the text after the last ``####``, thousands separators removed (``1,080`` -> ``1080``)."""
+    text = str(value)
+    if "####" in text:
+        text = text.rsplit("####", 1)[1]
+    return text.strip().replace(",", "")
+
+
+_NUMBER_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def _integer_answer(value: Any) -> str:
+    """Numeric gold as a canonical string: ``27.0`` -> ``27``, ``025`` -> ``25``, ``1,080`` -> ``1080``.
+
+    Non-numeric values are returned stripped and otherwise unchanged.
+    """
+    text = str(value).strip().replace(",", "")
+    if not _NUMBER_RE.match(text):
+        return str(value).strip()
+    sign = "-" if text.startswith("-") else ""
+    digits = text.lstrip("+-")
+    whole, _, frac = digits.partition(".")
+    if frac.strip("0"):
+        return sign + (whole.lstrip("0") or "0") + "." + frac.rstrip("0")
+    whole = whole.lstrip("0") or "0"
+    return "0" if whole == "0" else sign + whole
+
+
+ANSWER_NORMALIZERS: dict[str, Callable[[Any], str]] = {
+    "gsm8k": _gsm8k_final_answer,
+    "integer": _integer_answer,
+}
+"""Answer normalisers by name, applied to hub answers (local files are already normalised)."""
+
+
+# ----------------------------------------------------------------------------- specs
+
+
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    """Where a benchmark lives and how to map its fields to ``{"id", "problem", "answer"}``.
+
+    Attributes:
+        name: registry key.
+        local_path: file path relative to the data root (JSONL in the shared schema, with
+            string fields ``id``, ``problem``, ``answer``).
+        hub_id: Hugging Face dataset id for ``source="hub"``.
+        hub_config: dataset config name (None for the default config).
+        hub_split: split name on the hub.
+        problem_field: field of a hub row holding the problem statement.
+        answer_field: field of a hub row holding the gold answer.
+        answer_normalizer: name in :data:`ANSWER_NORMALIZERS` applied to hub answers, or None.
+        id_field: field of a hub row used as ``id``; None -> ``id_format``.
+        id_format: ``str.format`` template for hub ids with ``name`` and ``index`` (0-based row
+            number); chosen to match the ids of the local files where possible.
+    """
+
+    name: str
+    local_path: str
+    hub_id: str | None
+    hub_config: str | None
+    hub_split: str
+    problem_field: str = "problem"
+    answer_field: str = "answer"
+    answer_normalizer: str | None = None
+    id_field: str | None = None
+    id_format: str = "{name}-{index:05d}"
+
+
+BENCHMARKS: dict[str, BenchmarkSpec] = {
+    spec.name: spec
+    for spec in (
+        BenchmarkSpec(
+            name="gsm8k_test",
+            local_path="math/gsm8k_test.jsonl",
+            hub_id="openai/gsm8k",
+            hub_config="main",
+            hub_split="test",
+            problem_field="question",
+            answer_field="answer",
+            answer_normalizer="gsm8k",
+            id_format="gsm8k-test-{index:05d}",
+        ),
+        BenchmarkSpec(
+            name="gsm8k_train",
+            local_path="math/gsm8k_train.jsonl",
+            hub_id="openai/gsm8k",
+            hub_config="main",
+            hub_split="train",
+            problem_field="question",
+            answer_field="answer",
+            answer_normalizer="gsm8k",
+            id_format="gsm8k-train-{index:05d}",
+        ),
+        BenchmarkSpec(
+            name="math500",
+            local_path="math/math500_test.jsonl",
+            hub_id="HuggingFaceH4/MATH-500",
+            hub_config=None,
+            hub_split="test",
+            problem_field="problem",
+            answer_field="answer",
+            id_field="unique_id",
+        ),
+        BenchmarkSpec(
+            name="aime24",
+            local_path="math/aime24.jsonl",
+            hub_id="HuggingFaceH4/aime_2024",
+            hub_config=None,
+            hub_split="train",
+            problem_field="problem",
+            answer_field="answer",
+            answer_normalizer="integer",
+            id_format="aime24-{index:02d}",
+        ),
+        BenchmarkSpec(
+            name="aime25",
+            local_path="math/aime25.jsonl",
+            hub_id="math-ai/aime25",
+            hub_config=None,
+            hub_split="test",
+            problem_field="problem",
+            answer_field="answer",
+            answer_normalizer="integer",
+            id_format="aime25-{index:02d}",
+        ),
+        BenchmarkSpec(
+            name="amc23",
+            local_path="math/amc23.jsonl",
+            hub_id="math-ai/amc23",
+            hub_config=None,
+            hub_split="test",
+            problem_field="question",
+            answer_field="answer",
+            answer_normalizer="integer",
+            id_format="amc23-{index:02d}",
+        ),
+        BenchmarkSpec(
+            name="mgsm_en",
+            local_path="multilingual/mgsm_en.jsonl",
+            hub_id="juletxara/mgsm",
+            hub_config="en",
+            hub_split="test",
+            problem_field="question",
+            answer_field="answer_number",
+            answer_normalizer="integer",
+            id_format="mgsm-{index:03d}-en",
+        ),
+        BenchmarkSpec(
+            name="mgsm_zh",
+            local_path="multilingual/mgsm_zh.jsonl",
+            hub_id="juletxara/mgsm",
+            hub_config="zh",
+            hub_split="test",
+            problem_field="question",
+            answer_field="answer_number",
+            answer_normalizer="integer",
+            id_format="mgsm-{index:03d}-zh",
+        ),
+    )
+}
+"""Known benchmarks. Local files: /work/shared/data README.md; hub ids are best-effort (untested
+offline): GSM8K (Cobbe et al. 2021), MATH-500 (Lightman et al. 2023), AIME 2024/2025, AMC 2023,
+MGSM (Shi et al. 2022)."""
+
+
+# ----------------------------------------------------------------------------- JSONL
+
+
+def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
+    """Yield ``(line_number, record)`` (1-based) for the non-blank lines of a JSONL file."""
+    if not path.is_file():
+        raise FileNotFoundError(f"JSONL file not found: {path}")
+    with path.open("r", encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(
+                    f"{path}: line {lineno}: malformed JSON: {exc.msg}"
+                ) from exc
+            if not isinstance(obj, dict):
+                raise ValueError(  # noqa: TRY004 - bad file content, not a bad argument
+                    f"{path}: line {lineno}: expected a JSON object, got {type(obj).__name__}"
+                )
+            yield lineno, obj
+
+
+def read_jsonl(path: str | os.PathLike[str]) -> list[dict]:
+    """Read a JSON Lines file (UTF-8) into a list of dicts, one per non-blank line.
+
+    Blank (whitespace-only) lines are skipped.
+
+    Raises:
+        FileNotFoundError: if ``path`` does not exist (the message names the path).
+        ValueError: for a line that is not valid JSON or not a JSON object; the message names
+            the file and the 1-based line number (``"<path>: line 3: malformed JSON: ..."``).
+    """
+    return [obj for _, obj in _iter_jsonl(Path(path))]
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def _field_str(value: Any) -> str | None:
+    """A required field as a string, or None if it is missing/empty."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text if text.strip() else None
+
+
+def _load_local(spec: BenchmarkSpec, path: Path, limit: int | None) -> list[dict]:
+    records: list[dict] = []
+    for lineno, obj in _iter_jsonl(path):
+        if limit is not None and len(records) >= limit:
+            break
+        rec: dict[str, str] = {}
+        for field in REQUIRED_FIELDS:
+            value = _field_str(obj.get(field))
+            if value is None:
+                raise ValueError(
+                    f"{path}: line {lineno}: required field {field!r} is missing or empty"
+                )
+            rec[field] = value
+        records.append(rec)
+    return records
+
+
+def _load_hub(
+    spec: BenchmarkSpec, limit: int | None, missing_local: Path | None = None
+) -> list[dict]:
+    """Load from the hub; with ``missing_local`` (auto mode) a failed download becomes a
+    FileNotFoundError that also names the missing local file."""
+    try:
+        if spec.hub_id is None:
+            raise ValueError(
+                f"benchmark {spec.name!r} has no hub_id; use source='local'"
+            )
+        import datasets  # lazy: heavy import, and only needed for hub loading
+
+        ds = datasets.load_dataset(spec.hub_id, spec.hub_config, split=spec.hub_split)
+    except Exception as exc:
+        if missing_local is None:
+            raise
+        raise FileNotFoundError(
+            f"benchmark {spec.name!r}: local file {missing_local} not found and loading "
+            f"{spec.hub_id} from the hub failed: {type(exc).__name__}: {exc}"
+        ) from exc
+    where = (
+        f"hub dataset {spec.hub_id} (config {spec.hub_config}, split {spec.hub_split})"
+    )
+    normalize = (
+        ANSWER_NORMALIZERS[spec.answer_normalizer] if spec.answer_normalizer else None
+    )
+    records: list[dict] = []
+    for index, row in enumerate(ds):
+        if limit is not None and index >= limit:
+            break
+        rec: dict[str, str] = {}
+        for out_field, in_field in (
+            ("problem", spec.problem_field),
+            ("answer", spec.answer_field),
+        ):
+            raw = row.get(in_field)
+            value = _field_str(raw)
+            if value is not None and out_field == "answer" and normalize is not None:
+                value = _field_str(normalize(raw))
+            if value is None:
+                raise ValueError(
+                    f"{where}: row {index + 1}: required field {in_field!r} is missing or empty"
+                )
+            rec[out_field] = value
+        if spec.id_field is not None:
+            rid = _field_str(row.get(spec.id_field))
+            if rid is None:
+                raise ValueError(
+                    f"{where}: row {index + 1}: id field {spec.id_field!r} is missing or empty"
+                )
+        else:
+            rid = spec.id_format.format(name=spec.name, index=index)
+        records.append({"id": rid, "problem": rec["problem"], "answer": rec["answer"]})
+    return records
+
+
+def load_benchmark(
+    name: str,
+    data_root: str | os.PathLike[str] | None = None,
+    limit: int | None = None,
+    source: str = "auto",
+) -> list[dict]:
+    """Load a benchmark as a list of ``{"id": str, "problem": str, "answer": str}`` records.
+
+    Args:
+        name: a key of :data:`BENCHMARKS` (e.g. ``"gsm8k_test"``, ``"math500"``).
+        data_root: data root (see :func:`resolve_data_root`).
+        limit: keep only the first ``limit`` records in file/split order (deterministic);
+            None keeps all. Only the returned records are validated.
+        source: ``"local"`` reads ``<data_root>/<spec.local_path>`` (shared schema, answers
+            already normalised); ``"hub"`` calls ``datasets.load_dataset(hub_id, hub_config,
+            split=hub_split)`` and maps ``problem_field``/``answer_field`` (applying
+            ``answer_normalizer``) and the id; ``"auto"`` uses the local file if it exists,
+            else the hub.
+
+    Returns:
+        The records, in file order, with exactly the keys ``id``, ``problem``, ``answer``.
+
+    Raises:
+        KeyError: unknown ``name`` (the message lists the known names).
+        ValueError: invalid ``source`` or negative ``limit``; a malformed JSONL line; a record
+            missing a required field (the message names the file, 1-based line and field, or
+            the hub dataset, row and field).
+        FileNotFoundError: ``source="local"`` and the file is missing; or ``source="auto"``,
+            the file is missing and hub loading failed (the cause is chained).
+    """
+    if name not in BENCHMARKS:
+        raise KeyError(
+            f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}"
+        )
+    if source not in ("auto", "local", "hub"):
+        raise ValueError(f"source must be 'auto', 'local' or 'hub', got {source!r}")
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must be >= 0 or None, got {limit}")
+    spec = BENCHMARKS[name]
+    path = resolve_data_root(data_root) / spec.local_path
+    if source == "local":
+        return _load_local(spec, path, limit)
+    if source == "hub":
+        return _load_hub(spec, limit)
+    if path.is_file():
+        return _load_local(spec, path, limit)
+    return _load_hub(spec, limit, missing_local=path)

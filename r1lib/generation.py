@@ -1,0 +1,90 @@
+"""Sampling completions with transformers ``generate`` (the ``hf`` generation backend).
+
+Prompts longer than ``max_prompt_tokens`` keep their last tokens (the end of the template and
+of the question, where ``Assistant:`` stands) and are counted, never silently dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class Generations:
+    """Output of ``sample``: ``texts[i][j]`` is sample j of prompt i, ``lengths`` likewise in
+    tokens; ``n_truncated`` prompts were cut to fit."""
+
+    texts: list[list[str]]
+    lengths: list[list[int]]
+    n_truncated: int
+
+
+def encode_prompts(tok, prompts: list[str], max_prompt_tokens: int) -> tuple[list[list[int]], int]:
+    """Token ids of each prompt, left-truncated to ``max_prompt_tokens``.
+
+    Returns:
+        (ids per prompt, number of prompts that were truncated).
+    """
+    ids, n_trunc = [], 0
+    for x in tok(prompts, add_special_tokens=False).input_ids:
+        if len(x) > max_prompt_tokens:
+            x, n_trunc = x[-max_prompt_tokens:], n_trunc + 1
+        ids.append(x)
+    return ids, n_trunc
+
+
+@torch.no_grad()
+def sample(model, tok, prompts: list[str], n: int = 1, temperature: float = 0.6,
+           top_p: float = 0.95, max_new_tokens: int = 96, batch_size: int = 256,
+           max_prompt_tokens: int = 384, seed: int = 0, greedy: bool = False) -> Generations:
+    """Sample ``n`` completions per prompt.
+
+    Args:
+        model, tok: policy and tokenizer (left padding).
+        prompts: full prompt strings (already templated).
+        n: samples per prompt (``num_return_sequences``); forced to 1 when ``greedy``.
+        temperature, top_p: nucleus sampling (paper §3: 0.6 and 0.95).
+        max_new_tokens: generation budget per sample.
+        batch_size: sequences per ``generate`` call (prompts per call = batch_size // n).
+        max_prompt_tokens: longer prompts are left-truncated and counted.
+        seed: torch seed, set once before the first batch (same seed, same samples on CPU).
+        greedy: decode greedily instead of sampling.
+
+    Returns:
+        ``Generations`` in prompt order.
+
+    Source: transformers ``GenerationMixin.generate``.
+    """
+    n = 1 if greedy else n
+    ids, n_trunc = encode_prompts(tok, prompts, max_prompt_tokens)
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # similar lengths batch together
+    per_call = max(1, batch_size // n)
+    texts: list[list[str]] = [[] for _ in prompts]
+    lengths: list[list[int]] = [[] for _ in prompts]
+    device = next(model.parameters()).device
+    torch.manual_seed(seed)
+    eos = [tok.eos_token_id]
+    for s in range(0, len(order), per_call):
+        chunk = order[s:s + per_call]
+        width = max(len(ids[i]) for i in chunk)
+        input_ids = torch.full((len(chunk), width), tok.pad_token_id, dtype=torch.long)
+        attn = torch.zeros((len(chunk), width), dtype=torch.long)
+        for r, i in enumerate(chunk):
+            input_ids[r, width - len(ids[i]):] = torch.tensor(ids[i])
+            attn[r, width - len(ids[i]):] = 1
+        kw = dict(do_sample=False) if greedy else dict(do_sample=True, temperature=temperature,
+                                                        top_p=top_p, top_k=0)
+        out = model.generate(input_ids=input_ids.to(device), attention_mask=attn.to(device),
+                             max_new_tokens=max_new_tokens, num_return_sequences=n,
+                             pad_token_id=tok.pad_token_id, eos_token_id=eos, **kw)
+        gen = out[:, width:].cpu()
+        for r in range(gen.shape[0]):
+            i = chunk[r // n]
+            row = gen[r]
+            stop = (row == tok.eos_token_id) | (row == tok.pad_token_id)
+            length = int(stop.int().argmax()) if stop.any() else row.shape[0]
+            texts[i].append(tok.decode(row[:length], skip_special_tokens=True))
+            lengths[i].append(length)
+    return Generations(texts, lengths, n_trunc)

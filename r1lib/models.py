@@ -1,0 +1,144 @@
+"""Model and tokenizer creation and loading.
+
+One entry point, ``load_policy``, loads every checkpoint the notebooks use. The backend comes
+from the profile (``model.backend``): ``hf`` (transformers, CPU or GPU) now; ``unsloth`` arrives
+with the GPU path and plugs in here, so no notebook changes.
+
+The micro world's tokenizer is a byte-level BPE trained offline with ``tokenizers`` (any text,
+LaTeX and Chinese included, encodes without unknown tokens) and the micro model is a small
+Qwen2-config causal LM initialised from scratch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+PAD, EOS = "<|pad|>", "<|endoftext|>"
+
+
+def train_tokenizer(texts: list[str], vocab_size: int, out_dir: str | Path | None = None):
+    """Train a byte-level BPE tokenizer on ``texts`` and wrap it for transformers.
+
+    Digit runs and the four tags are pre-split from the rest, so merges make whole numbers
+    (``12``) single tokens but never glue a number to an operator, and a prompt ending in
+    ``Assistant:`` tokenizes the same whether or not `` <think>`` follows; everything else may
+    merge across spaces, so the fixed R1-Zero template costs only a few tokens.
+
+    Args:
+        texts: training corpus.
+        vocab_size: total vocabulary size, the 256 byte symbols and 2 specials included.
+        out_dir: where to save it (``tokenizer.json`` + config), if given.
+
+    Returns:
+        ``transformers.PreTrainedTokenizerFast`` with ``pad_token``/``eos_token`` set and
+        left padding (for batched generation).
+
+    Source: Hugging Face ``tokenizers`` (ByteLevel BPE, as GPT-2/Qwen2 use).
+    """
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(r"\d+| ?</?(?:think|answer)>"), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=[PAD, EOS],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=False)
+    tok.train_from_iterator(texts, trainer)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token=PAD, eos_token=EOS,
+                                   padding_side="left")
+    if out_dir is not None:
+        fast.save_pretrained(str(out_dir))
+    return fast
+
+
+def load_tokenizer(path: str | Path):
+    """Load a tokenizer saved by this project or from the hub.
+
+    A folder holding our own ``tokenizer.json`` is loaded as ``PreTrainedTokenizerFast``
+    explicitly: ``AutoTokenizer`` on a qwen2-type folder picks ``Qwen2Tokenizer``, which
+    re-encodes text differently and drops ``padding_side`` (DESIGN.md §5, library pitfalls).
+    Left padding is always set, since the policy generates in batches.
+    """
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    path = Path(path)
+    if (path / "tokenizer.json").exists() and (path / "r1lib_tokenizer").exists():
+        tok = PreTrainedTokenizerFast.from_pretrained(str(path))
+    else:
+        tok = AutoTokenizer.from_pretrained(str(path))
+    tok.padding_side = "left"
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def save_tokenizer(tok, out_dir: str | Path) -> None:
+    """Save a tokenizer so that ``load_tokenizer`` loads it back unchanged."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tok.save_pretrained(str(out_dir))
+    (out_dir / "r1lib_tokenizer").write_text("PreTrainedTokenizerFast\n")
+
+
+def new_micro_model(tok, hidden_size: int, num_layers: int, num_heads: int,
+                    intermediate_size: int, max_positions: int, seed: int):
+    """A freshly initialised Qwen2-config causal LM for the micro world.
+
+    Returns:
+        ``transformers.Qwen2ForCausalLM`` in float32 with tied input/output embeddings.
+    """
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    torch.manual_seed(seed)
+    cfg = Qwen2Config(
+        vocab_size=len(tok), hidden_size=hidden_size, num_hidden_layers=num_layers,
+        num_attention_heads=num_heads, num_key_value_heads=num_heads,
+        intermediate_size=intermediate_size, max_position_embeddings=max_positions,
+        tie_word_embeddings=True, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+        bos_token_id=tok.eos_token_id, use_cache=True,
+    )
+    return Qwen2ForCausalLM(cfg)
+
+
+def load_policy(path: str, backend: str = "hf", device: str | None = None, dtype: str = "auto"):
+    """Load a causal LM and its tokenizer: a local checkpoint folder or a hub id.
+
+    Args:
+        path: checkpoint folder (ours) or hub id such as ``Qwen/Qwen2.5-Math-1.5B``.
+        backend: ``hf`` (transformers ``AutoModelForCausalLM.from_pretrained``). Other
+            backends are added by later issues.
+        device: ``cpu``/``cuda``; default: cuda when available.
+        dtype: ``auto`` (bf16 on cuda, fp32 on cpu), ``float32`` or ``bfloat16``.
+
+    Returns:
+        (model, tokenizer) with the model in eval mode on ``device``.
+
+    Raises:
+        ValueError: unknown backend.
+        FileNotFoundError: ``path`` looks local (starts with ``.``/``/``) and does not exist.
+    """
+    from transformers import AutoModelForCausalLM
+
+    if backend != "hf":
+        raise ValueError(f"model.backend={backend!r} is not available; known: ['hf']")
+    if path.startswith((".", "/")) and not Path(path).exists():
+        raise FileNotFoundError(f"checkpoint {path} does not exist (has its stage run?)")
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if dtype == "auto":
+        torch_dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
+    else:
+        torch_dtype = getattr(torch, dtype)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype).to(device)
+    model.eval()
+    return model, load_tokenizer(path)
+
+
+def count_parameters(model) -> int:
+    """Number of distinct parameters (tied weights counted once)."""
+    return sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())

@@ -1,0 +1,103 @@
+"""Figures, in one style: seaborn, a colour-blind-safe palette, labelled axes with units.
+
+Every ``plot_*`` function takes data read from the run's files and returns the figure, so a
+figure can be restyled without re-running training; ``save`` writes PNG and SVG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from r1lib.analysis import smooth  # noqa: E402
+
+sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
+
+
+def save(fig, out_dir: str | Path, name: str, formats=("png", "svg")) -> list[Path]:
+    """Save ``fig`` as ``out_dir/name.{png,svg}`` (150 dpi PNG); returns the paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in formats:
+        p = out_dir / f"{name}.{fmt}"
+        fig.savefig(p, dpi=150, bbox_inches="tight")
+        paths.append(p)
+    return paths
+
+
+def _curve(ax, x, y, label, window):
+    ax.plot(x, y, alpha=0.25, lw=1)
+    ax.plot(x, smooth(pd.Series(y), window), lw=2, label=label, color=ax.lines[-1].get_color())
+
+
+def plot_training_curves(steps: pd.DataFrame, title: str, window: int = 9,
+                         reward_cols: list[str] = ("accuracy", "format")):
+    """Three panels against RL step: rewards, mean response length, reflection rate.
+
+    Args:
+        steps: ``r1lib.analysis.per_step`` output.
+        title: figure title (e.g. the run and stage).
+        window: smoothing window in steps (raw values drawn faintly behind).
+
+    Returns:
+        The matplotlib figure (paper Fig. 2 and 3 for the micro world).
+    """
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    for col in reward_cols:
+        if col in steps:
+            _curve(axes[0], steps.step, steps[col], col, window)
+    axes[0].set(xlabel="GRPO step", ylabel="mean reward over rollouts", ylim=(-0.02, 1.02),
+                title="Training reward")
+    axes[0].legend(loc="lower right")
+    _curve(axes[1], steps.step, steps.length, "length", window)
+    axes[1].set(xlabel="GRPO step", ylabel="response length (tokens)",
+                title="Average response length")
+    _curve(axes[2], steps.step, steps.reflection_rate, "reflection", window)
+    axes[2].set(xlabel="GRPO step", ylabel="share of responses", ylim=(-0.02, 1.02),
+                title='Reflection words ("wait", "check", …)')
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_eval_bars(table: pd.DataFrame, metric: str = "pass@1"):
+    """Grouped bars: ``metric`` per benchmark (x) and checkpoint (hue), with the 95 % interval
+    from ``pass@1_ci95`` when plotting pass@1."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    benches = list(dict.fromkeys(table.benchmark))
+    ckpts = list(dict.fromkeys(table.checkpoint))
+    width = 0.8 / len(ckpts)
+    for j, ck in enumerate(ckpts):
+        sub = table[table.checkpoint == ck].set_index("benchmark").reindex(benches)
+        xs = [i + (j - (len(ckpts) - 1) / 2) * width for i in range(len(benches))]
+        yerr = None
+        if metric == "pass@1" and "pass@1_ci95" in sub:
+            lo = [v - ci[0] if isinstance(ci, (list, tuple)) else 0
+                  for v, ci in zip(sub[metric], sub["pass@1_ci95"])]
+            hi = [ci[1] - v if isinstance(ci, (list, tuple)) else 0
+                  for v, ci in zip(sub[metric], sub["pass@1_ci95"])]
+            yerr = [lo, hi]
+        ax.bar(xs, sub[metric], width, yerr=yerr, capsize=3, label=ck)
+    ax.set_xticks(range(len(benches)), benches)
+    ax.set(ylabel=f"{metric} (share of problems)", ylim=(0, 1.05), xlabel="benchmark",
+           title=f"{metric} by checkpoint (T=0.6, top-p 0.95; bars: 95 % bootstrap CI)")
+    ax.legend(title="checkpoint")
+    fig.tight_layout()
+    return fig
+
+
+def plot_loss(log: pd.DataFrame, title: str, window: int = 9):
+    """Pretraining loss (nats per token) against step, from a ``metrics.jsonl`` frame."""
+    log = log[log["loss"].notna()] if "loss" in log else log
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    _curve(ax, log.step, log["loss"], "loss", window)
+    ax.set(xlabel="optimizer step", ylabel="next-token loss (nats/token)", title=title)
+    fig.tight_layout()
+    return fig

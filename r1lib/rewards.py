@@ -1,0 +1,217 @@
+"""Rule-based rewards of DeepSeek-R1 in TRL's ``GRPOTrainer`` reward-function signature.
+
+DeepSeek-R1 (arXiv 2501.12948) §2.2.2 "Reward Modeling" trains R1-Zero with two rule-based
+rewards and no neural reward model:
+
+* **accuracy rewards**: "evaluate whether the response is correct" by rule, e.g. a final
+  answer in a specified format checked against the reference (here: :mod:`r1lib.verify`, on
+  top of the math-verify library);
+* **format rewards**: "enforces the model to put its thinking process between '<think>' and
+  '</think>' tags".
+
+Every reward has TRL's signature ``f(completions: list, **kwargs) -> list[float | None]``.
+A completion is a string or a conversational list ``[{"role": "assistant", "content": ...}]``;
+dataset columns arrive as keyword arguments (lists aligned with ``completions``). Rewards are
+looked up by name in :data:`REWARD_FUNCS`; each function's ``__name__`` is its registry name,
+so TRL logs them as ``rewards/format`` and ``rewards/accuracy``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from r1lib.verify import Verifier, batch_answers_correct
+
+__all__ = [
+    "REWARD_FUNCS",
+    "accuracy_reward",
+    "completion_text",
+    "format_ok",
+    "format_reward",
+    "get_reward_funcs",
+    "register_reward",
+]
+
+RewardFunc = Callable[..., list[float | None]]
+
+REWARD_FUNCS: dict[str, RewardFunc] = {}
+"""Registry: reward name -> reward function (TRL signature)."""
+
+TAGS = ("<think>", "</think>", "<answer>", "</answer>")
+
+
+def register_reward(name: str) -> Callable[[RewardFunc], RewardFunc]:
+    """Decorator registering a reward function under ``name`` in :data:`REWARD_FUNCS`.
+
+    Sets the function's ``__name__`` to ``name`` (TRL logs each reward as
+    ``rewards/<__name__>``) and returns the function unchanged otherwise.
+
+    Raises:
+        ValueError: ``name`` is empty or already registered.
+    """
+    if not name or not isinstance(name, str):
+        raise ValueError(f"reward name must be a non-empty string, got {name!r}")
+
+    def deco(fn: RewardFunc) -> RewardFunc:
+        if name in REWARD_FUNCS:
+            raise ValueError(f"reward {name!r} is already registered")
+        fn.__name__ = name
+        REWARD_FUNCS[name] = fn
+        return fn
+
+    return deco
+
+
+def get_reward_funcs(names: Sequence[str]) -> list[RewardFunc]:
+    """The registered reward functions for ``names``, in order.
+
+    Returns:
+        ``list[Callable]`` of ``len(names)``, ready for ``GRPOTrainer(reward_funcs=...)``.
+
+    Raises:
+        KeyError: a name is not registered; the message names it and lists the known rewards.
+    """
+    if isinstance(names, str):
+        names = [names]
+    out = []
+    for n in names:
+        if n not in REWARD_FUNCS:
+            raise KeyError(f"unknown reward {n!r}; known rewards: {sorted(REWARD_FUNCS)}")
+        out.append(REWARD_FUNCS[n])
+    return out
+
+
+def completion_text(completion: Any) -> str:
+    """The text of one completion as TRL passes it.
+
+    Accepts a string, a conversational list of messages ``[{"role": ..., "content": ...}]``
+    (contents concatenated; a content may itself be a list of ``{"type": "text", "text": ...}``
+    parts), or a single message dict.
+
+    Returns:
+        ``str``.
+
+    Raises:
+        TypeError: any other type.
+    """
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, dict):
+        return _content_text(completion.get("content", ""))
+    if isinstance(completion, (list, tuple)):
+        return "".join(completion_text(m) for m in completion)
+    raise TypeError(f"unsupported completion type {type(completion).__name__}")
+
+
+def _content_text(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, (list, tuple)):
+        parts = []
+        for part in content:
+            if isinstance(part, str):
+                parts.append(part)
+            elif isinstance(part, dict) and isinstance(part.get("text"), str):
+                parts.append(part["text"])
+        return "".join(parts)
+    raise TypeError(f"unsupported message content type {type(content).__name__}")
+
+
+def _skip_ws(text: str, i: int) -> int:
+    n = len(text)
+    while i < n and text[i].isspace():
+        i += 1
+    return i
+
+
+def _clean_part(part: str) -> bool:
+    """Non-empty after strip and free of the four tags."""
+    return bool(part.strip()) and not any(t in part for t in TAGS)
+
+
+def format_ok(text: str) -> bool:
+    """Whether ``text`` is exactly ``<think>R</think><answer>A</answer>`` up to whitespace.
+
+    Optional whitespace before ``<think>``, between ``</think>`` and ``<answer>`` and after
+    ``</answer>``; ``R`` and ``A`` non-empty after strip and containing none of the four tags.
+    Tags are exact and case-sensitive (``<Think>``, ``< think>``, ``<think >``, ``<thinking>``
+    fail). A small scanner over tag positions, not a regex.
+
+    Returns:
+        ``bool``.
+    """
+    i = _skip_ws(text, 0)
+    if not text.startswith("<think>", i):
+        return False
+    r_start = i + len("<think>")
+    r_end = text.find("</think>", r_start)
+    if r_end == -1 or not _clean_part(text[r_start:r_end]):
+        return False
+    i = _skip_ws(text, r_end + len("</think>"))
+    if not text.startswith("<answer>", i):
+        return False
+    a_start = i + len("<answer>")
+    a_end = text.find("</answer>", a_start)
+    if a_end == -1 or not _clean_part(text[a_start:a_end]):
+        return False
+    return _skip_ws(text, a_end + len("</answer>")) == len(text)
+
+
+@register_reward("format")
+def format_reward(completions: list, **kwargs: Any) -> list[float | None]:
+    """Format reward: 1.0 iff the completion is ``<think>...</think><answer>...</answer>``.
+
+    See :func:`format_ok` for the exact rule.
+
+    Args:
+        completions: strings or conversational message lists (TRL).
+        **kwargs: dataset columns and TRL extras; ignored.
+
+    Returns:
+        ``list[float]`` of ``len(completions)``, each 1.0 or 0.0.
+
+    Raises:
+        TypeError: a completion of an unsupported type.
+
+    Source: DeepSeek-R1 §2.2.2 "Reward Modeling", format rewards.
+    """
+    return [1.0 if format_ok(completion_text(c)) else 0.0 for c in completions]
+
+
+@register_reward("accuracy")
+def accuracy_reward(completions: list, answer: list | None = None, verifier: Verifier | None = None,
+                    **kwargs: Any) -> list[float | None]:
+    """Accuracy reward: rule-based correctness of the final answer, independent of format.
+
+    Each completion scores :func:`r1lib.verify.answer_is_correct` against its gold answer,
+    all in one batched verifier call (:func:`r1lib.verify.batch_answers_correct`): 1.0 when the
+    final statements outside ``<think>`` (``<answer>`` blocks, ``\\boxed{}``) are non-hedging,
+    agree and equal the gold; 0.0 otherwise; ``None`` when the gold cannot be parsed (TRL then
+    ignores the sample for this reward).
+
+    Args:
+        completions: strings or conversational message lists (TRL).
+        answer: the dataset column of gold answers, aligned with ``completions``.
+        verifier: optional :class:`r1lib.verify.Verifier`; default :func:`r1lib.verify.get_verifier`.
+        **kwargs: other dataset columns and TRL extras; ignored.
+
+    Returns:
+        ``list[float | None]`` of ``len(completions)``.
+
+    Raises:
+        ValueError: the ``answer`` keyword argument is missing or its length differs.
+        TypeError: ``answer`` is a single string, or a completion has an unsupported type.
+
+    Source: DeepSeek-R1 §2.2.2 "Reward Modeling", accuracy rewards; math-verify library.
+    """
+    if answer is None:
+        raise ValueError("accuracy reward needs the keyword argument 'answer' (the gold answer column)")
+    if isinstance(answer, str):
+        raise TypeError("keyword argument 'answer' must be a list aligned with completions, not a str")
+    if len(answer) != len(completions):
+        raise ValueError(f"keyword argument 'answer' has {len(answer)} entries for {len(completions)} completions")
+    texts = [completion_text(c) for c in completions]
+    return batch_answers_correct(texts, list(answer), verifier)

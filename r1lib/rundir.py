@@ -1,0 +1,169 @@
+"""The run directory: ``results/<run>/manifest.json`` and one folder per stage with ``stage.json``.
+
+Stages talk only through these files (DESIGN.md §3), so any notebook can be re-run alone.
+``stage.json`` holds ``status`` (running | complete | failed), ``config_hash``, ``artifacts``
+(paths relative to the run directory), ``timings`` (seconds) and ``metrics``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+
+from r1lib.config import REPO_ROOT, STAGES, Profile, load_profile, stage_hash
+
+PACKAGES = ["torch", "transformers", "trl", "datasets", "math-verify", "papermill", "tokenizers",
+            "accelerate", "numpy", "pandas"]
+
+
+def default_run_dir(profile_name: str) -> Path:
+    """``<repo>/results/<profile>``: where a profile's run lands unless told otherwise."""
+    return REPO_ROOT / "results" / profile_name
+
+
+def _git_sha() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                             text=True, timeout=10)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _versions() -> dict[str, str | None]:
+    out = {}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = None
+    return out
+
+
+def write_manifest(run_dir: Path, profile: Profile) -> dict:
+    """Write ``manifest.json``: profile, resolved params, git sha, versions, hardware, seed."""
+    import torch
+
+    manifest = {
+        "profile": profile.name,
+        "seed": profile.seed,
+        "params": profile.model_dump(mode="json"),
+        "git_sha": _git_sha(),
+        "packages": _versions(),
+        "python": platform.python_version(),
+        "hardware": {
+            "machine": platform.machine(), "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        },
+        "stage_hashes": {s: stage_hash(profile, s) for s in STAGES},
+        "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def read_stage(run_dir: str | Path, stage: str) -> dict | None:
+    """The parsed ``stage.json`` of ``stage`` in ``run_dir``, or None if it has none."""
+    path = Path(run_dir) / stage / "stage.json"
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: corrupt stage.json ({e}); delete it to re-run the stage") from None
+
+
+def stage_is_complete(run_dir: str | Path, stage: str, expected_hash: str) -> bool:
+    """True when ``stage`` finished with the same config hash and all its artifacts exist."""
+    rec = read_stage(run_dir, stage)
+    if not rec or rec.get("status") != "complete" or rec.get("config_hash") != expected_hash:
+        return False
+    return all((Path(run_dir) / p).exists() for p in rec.get("artifacts", {}).values())
+
+
+class Stage:
+    """One stage's view of the run: its config, folder, upstream hand-offs and ``stage.json``.
+
+    A notebook's second cell does ``stage = Stage.open("01_r1_zero_grpo", profile, run_dir)``,
+    then reads ``stage.cfg``, writes under ``stage.dir``, and ends with ``stage.complete(...)``.
+    """
+
+    def __init__(self, name: str, cfg: Profile, run_dir: Path):
+        self.name, self.cfg, self.run_dir = name, cfg, run_dir
+        self.dir = run_dir / name
+        self.config_hash = stage_hash(cfg, name)
+        self.timings: dict[str, float] = {}
+        self.artifacts: dict[str, str] = {}
+
+    @classmethod
+    def open(cls, name: str, profile: str = "micro", run_dir: str | None = None,
+             overrides: dict | None = None) -> "Stage":
+        """Load the profile, check that upstream stages are complete, mark this one running.
+
+        Raises:
+            ConfigError: bad profile.
+            RuntimeError: an upstream stage has not completed with the current settings; the
+                message says which notebook to run first.
+        """
+        cfg = load_profile(profile, overrides)
+        rd = Path(run_dir) if run_dir else default_run_dir(cfg.name)
+        st = cls(name, cfg, rd)
+        for up in STAGES[name]["upstream"]:
+            if not stage_is_complete(rd, up, stage_hash(cfg, up)):
+                raise RuntimeError(
+                    f"stage {name} needs {up}, which is not complete in {rd} with the current "
+                    f"settings: run notebooks/{up}.ipynb (or `python -m r1lib.pipeline "
+                    f"--profile {cfg.name}`) first")
+        st.dir.mkdir(parents=True, exist_ok=True)
+        (st.dir / "figures").mkdir(exist_ok=True)
+        if not (rd / "manifest.json").exists():
+            write_manifest(rd, cfg)
+        st._write({"status": "running", "config_hash": st.config_hash, "artifacts": {},
+                    "timings": {}, "metrics": {}})
+        return st
+
+    def upstream(self, stage: str, artifact: str) -> Path:
+        """Absolute path of ``artifact`` written by an upstream ``stage``."""
+        rec = read_stage(self.run_dir, stage) or {}
+        try:
+            return self.run_dir / rec["artifacts"][artifact]
+        except KeyError:
+            raise KeyError(f"{stage}/stage.json has no artifact {artifact!r}; it has "
+                           f"{sorted(rec.get('artifacts', {}))}") from None
+
+    def path(self, *parts: str) -> Path:
+        """A path inside this stage's folder."""
+        return self.dir.joinpath(*parts)
+
+    def add_artifact(self, key: str, path: Path) -> None:
+        """Record an output file or folder (stored relative to the run directory)."""
+        self.artifacts[key] = str(Path(path).resolve().relative_to(self.run_dir.resolve()))
+
+    @contextmanager
+    def timer(self, key: str):
+        """Add the wall time (seconds) of the ``with`` block to ``timings[key]``."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[key] = round(self.timings.get(key, 0.0) + time.perf_counter() - t0, 2)
+
+    def complete(self, metrics: dict) -> dict:
+        """Mark the stage complete with its final scalar metrics; returns the record."""
+        rec = {"status": "complete", "config_hash": self.config_hash,
+               "artifacts": self.artifacts, "timings": self.timings, "metrics": metrics}
+        self._write(rec)
+        return rec
+
+    def _write(self, rec: dict) -> None:
+        tmp = self.dir / "stage.json.tmp"
+        tmp.write_text(json.dumps(rec, indent=2, default=float) + "\n")
+        os.replace(tmp, self.dir / "stage.json")

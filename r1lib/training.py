@@ -1,0 +1,308 @@
+"""Training: causal-LM pretraining of the micro base and GRPO, both through library trainers.
+
+- ``pretrain``: transformers ``Trainer`` on packed blocks of the pretraining corpus.
+- ``run_grpo``: TRL ``GRPOTrainer`` with the paper's objective (§2.2.1, eq. 1-3) or Dr. GRPO.
+- ``patch_trl_for_cpu``: TRL 1.15 always installs a fused log-prob LM head whose kernel needs
+  Triton; on CPU-only torch that kernel is None and the first step dies with
+  ``'NoneType' object has no attribute 'apply'``. We put a plain-torch function with the same
+  ``apply`` signature in its place (DESIGN.md §5, library pitfalls).
+
+Both trainers write ``metrics.jsonl`` (one line per logged step, with throughput) and save
+checkpoints under ``<out_dir>/_trainer`` so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from r1lib.config import GRPOConfig, PretrainConfig
+
+
+class TorchChunkedLogProb:
+    """Plain-torch stand-in for TRL's Triton ``ChunkedLogProbFunction``.
+
+    ``apply(hidden [N, H], weight [V, H], bias [V] | None, labels [N], temperature, chunk_size,
+    softcap, logit_scale, outputs)`` returns ``(log_probs, entropy, log_sum_sq_probs,
+    mean_logits, is_top1)``, each ``[N]`` or None when not in ``outputs``; logits are
+    transformed as the kernel does: scale, then soft-cap, then divide by temperature.
+    Differentiable through ordinary autograd. Source: ``trl/kernels/chunked_logprob.py``.
+    """
+
+    @staticmethod
+    def apply(hidden, weight, bias, labels, temperature, chunk_size, softcap, logit_scale,
+              outputs):
+        logits = F.linear(hidden, weight, bias).float() * logit_scale
+        if softcap is not None:
+            logits = softcap * torch.tanh(logits / softcap)
+        logits = logits / temperature
+        logp = torch.log_softmax(logits, dim=-1)
+        log_probs = logp.gather(-1, labels.unsqueeze(-1)).squeeze(-1)
+        entropy = -(logp.exp() * logp).sum(-1) if "entropy" in outputs else None
+        lssp = torch.logsumexp(2 * logp, -1).detach() if "log_sum_sq_probs" in outputs else None
+        mean_logits = logits.mean(-1).detach() if "mean_logits" in outputs else None
+        is_top1 = (logits.argmax(-1) == labels) if "is_top1" in outputs else None
+        return log_probs, entropy, lssp, mean_logits, is_top1
+
+
+def patch_trl_for_cpu() -> bool:
+    """Install ``TorchChunkedLogProb`` where TRL's Triton kernel is missing.
+
+    Returns:
+        True when the patch was applied, False when TRL already has its kernel (GPU).
+    """
+    import trl.trainer.utils as tu
+
+    if getattr(tu, "_ChunkedLogProbFunction", None) is not None:
+        return False
+    tu._ChunkedLogProbFunction = TorchChunkedLogProb
+    return True
+
+
+def _jsonl_callback(path: Path, tokens_per_step: int | None = None):
+    from transformers import TrainerCallback
+
+    class JsonlLogger(TrainerCallback):
+        """Appends every log event to ``metrics.jsonl`` with wall time and throughput."""
+
+        def __init__(self):
+            self.t0 = time.perf_counter()
+            self.last = (0, self.t0)
+
+        def on_log(self, args, state, control, logs=None, **kw):
+            now = time.perf_counter()
+            row = {"step": state.global_step, "elapsed_s": round(now - self.t0, 2)}
+            row.update({k: (float(v) if isinstance(v, (int, float)) else v)
+                        for k, v in (logs or {}).items()})
+            steps = state.global_step - self.last[0]
+            if tokens_per_step and steps > 0:
+                row["tokens_per_s"] = round(steps * tokens_per_step / (now - self.last[1]), 1)
+            self.last = (state.global_step, now)
+            with open(path, "a") as f:
+                f.write(json.dumps(row) + "\n")
+
+    return JsonlLogger()
+
+
+def latest_checkpoint(trainer_dir: Path) -> str | None:
+    """The newest ``checkpoint-N`` folder under ``trainer_dir`` (for resuming), or None."""
+    if not trainer_dir.exists():
+        return None
+    ckpts = sorted(trainer_dir.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    return str(ckpts[-1]) if ckpts else None
+
+
+def _common_args(cfg_steps: int, lr: float, out: Path, seed: int, save_steps: int) -> dict:
+    return dict(
+        output_dir=str(out), max_steps=cfg_steps, learning_rate=lr, seed=seed, data_seed=seed,
+        logging_steps=1 if cfg_steps <= 400 else 10, save_strategy="steps",
+        save_steps=save_steps, save_total_limit=1, report_to=[], disable_tqdm=True,
+        use_cpu=not torch.cuda.is_available(), bf16=False, dataloader_num_workers=0,
+    )
+
+
+def pack_blocks(tok, docs: list[str], block_size: int) -> list[list[int]]:
+    """Tokenize ``docs`` (each followed by EOS), concatenate, cut into ``block_size`` blocks.
+
+    Returns:
+        ``floor(total_tokens / block_size)`` lists of ``block_size`` token ids.
+    """
+    flat: list[int] = []
+    for ids in tok(docs).input_ids:
+        flat.extend(ids)
+        flat.append(tok.eos_token_id)
+    n = len(flat) // block_size
+    return [flat[i * block_size:(i + 1) * block_size] for i in range(n)]
+
+
+def pretrain(model, tok, docs: list[str], cfg: PretrainConfig, out_dir: Path, seed: int,
+             metrics_path: Path) -> dict:
+    """Pretrain a causal LM on ``docs`` with transformers ``Trainer`` (next-token loss).
+
+    Args:
+        model, tok: a fresh model and its tokenizer.
+        docs: the corpus; packed into blocks of ``cfg.block_size`` tokens.
+        cfg: steps, batch size, lr (cosine schedule with warmup), weight decay.
+        out_dir: the final model and tokenizer go here; trainer checkpoints in ``_trainer``.
+        seed: data order and initialisation seed.
+        metrics_path: ``metrics.jsonl`` to append per-step loss, lr and tokens/s to.
+
+    Returns:
+        ``{"pretrain_tokens", "final_loss", "tokens_per_s", "train_s"}``.
+    """
+    from datasets import Dataset
+    from transformers import DataCollatorForLanguageModeling, Trainer, TrainingArguments
+
+    from r1lib.models import save_tokenizer
+
+    blocks = pack_blocks(tok, docs, cfg.block_size)
+    ds = Dataset.from_dict({"input_ids": blocks})
+    trainer_dir = out_dir / "_trainer"
+    args = TrainingArguments(
+        **_common_args(cfg.steps, cfg.lr, trainer_dir, seed, max(50, cfg.steps // 4)),
+        per_device_train_batch_size=cfg.batch_size, lr_scheduler_type="cosine",
+        warmup_steps=cfg.warmup_steps, weight_decay=cfg.weight_decay,
+    )
+    tokens_per_step = cfg.batch_size * cfg.block_size
+    trainer = Trainer(model=model, args=args, train_dataset=ds,
+                      data_collator=DataCollatorForLanguageModeling(tok, mlm=False),
+                      callbacks=[_jsonl_callback(metrics_path, tokens_per_step)])
+    t0 = time.perf_counter()
+    out = trainer.train(resume_from_checkpoint=latest_checkpoint(trainer_dir))
+    train_s = time.perf_counter() - t0
+    model.save_pretrained(str(out_dir))
+    save_tokenizer(tok, out_dir)
+    shutil.rmtree(trainer_dir, ignore_errors=True)
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    return {"pretrain_tokens": cfg.steps * tokens_per_step,
+            "final_loss": round(float(losses[-1]) if losses else float(out.training_loss), 4),
+            "tokens_per_s": round(cfg.steps * tokens_per_step / max(train_s, 1e-9), 1),
+            "train_s": round(train_s, 1)}
+
+
+class CompletionLog:
+    """Records every rollout GRPO scores: step, prompt id, completion, each reward, length.
+
+    ``wrap(funcs)`` returns reward functions with the same names and outputs that also write
+    into this log; ``rows`` is what ``completions.parquet`` holds.
+    """
+
+    def __init__(self):
+        self.rows: list[dict] = []
+        self._pending: dict[str, list] = {}
+
+    def wrap(self, funcs):
+        wrapped = []
+        for i, f in enumerate(funcs):
+            last = i == len(funcs) - 1
+            wrapped.append(self._wrap_one(f, last))
+        return wrapped
+
+    def _wrap_one(self, f, last: bool):
+        name = f.__name__
+
+        def reward(prompts=None, completions=None, completion_ids=None, **kw):
+            vals = f(prompts=prompts, completions=completions, completion_ids=completion_ids, **kw)
+            self._pending[name] = vals
+            if last:
+                state = kw.get("trainer_state")
+                step = state.global_step + 1 if state is not None else -1
+                ids = kw.get("id") or [None] * len(completions)
+                for j, c in enumerate(completions):
+                    row = {"step": step, "prompt_id": ids[j], "completion": c,
+                           "length": len(completion_ids[j]) if completion_ids else None}
+                    for n, v in self._pending.items():
+                        row[n] = None if v[j] is None else float(v[j])
+                    self.rows.append(row)
+                self._pending = {}
+            return vals
+
+        reward.__name__ = name
+        return reward
+
+    def to_parquet(self, path: Path) -> None:
+        import pandas as pd
+
+        pd.DataFrame(self.rows).to_parquet(path, index=False)
+
+
+def grpo_args(cfg: GRPOConfig, out: Path, seed: int):
+    """Map our ``GRPOConfig`` onto TRL's ``GRPOConfig``.
+
+    ``variant="grpo"`` is the paper's objective: per-sequence length-normalised loss
+    (``loss_type="grpo"``), advantages normalised by the group's std (``scale_rewards="group"``),
+    clipped ratio with ``epsilon``, and the k3 KL estimator to the reference model weighted by
+    ``beta`` (eq. 1-3). ``variant="dr_grpo"`` is Dr. GRPO (Liu et al. 2025, "Understanding
+    R1-Zero-Like Training"): a constant normaliser instead of the sequence length
+    (``loss_type="dr_grpo"``) and no std scaling (``scale_rewards="none"``).
+    """
+    from trl import GRPOConfig as TRLGRPOConfig
+
+    return TRLGRPOConfig(
+        **_common_args(cfg.steps, cfg.lr, out, seed, cfg.save_steps),
+        per_device_train_batch_size=cfg.prompts_per_step * cfg.num_generations,
+        num_generations=cfg.num_generations,
+        max_completion_length=cfg.max_completion_length,
+        temperature=cfg.temperature, top_p=cfg.top_p,
+        beta=cfg.beta, epsilon=cfg.epsilon, num_iterations=1,
+        loss_type="grpo" if cfg.variant == "grpo" else "dr_grpo",
+        scale_rewards="group" if cfg.variant == "grpo" else "none",
+        reward_weights=cfg.reward_weights, gradient_checkpointing=False,
+        lr_scheduler_type="constant", warmup_steps=0, log_completions=False,
+    )
+
+
+def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Path, seed: int,
+             metrics_path: Path, completions_path: Path) -> dict:
+    """GRPO on ``records`` (``prompt``, ``answer``, ``id``) starting from ``model_path``.
+
+    The reference model is the starting policy (TRL loads it when ``beta > 0``). Rewards are
+    the registry functions named in ``cfg.reward_funcs``. Every rollout is logged to
+    ``completions_path`` (parquet) and per-step metrics to ``metrics_path``.
+
+    Returns:
+        ``{"grpo_steps", "train_s", "s_per_step", "final_reward", "final_accuracy"}``
+        (the last two: mean over the last 10 % of steps' rollouts).
+    """
+    from datasets import Dataset
+    from trl import GRPOTrainer
+
+    from r1lib.models import load_policy
+    from r1lib.rewards import get_reward_funcs
+
+    patch_trl_for_cpu()
+    model, tok = load_policy(str(model_path))
+    model.train()
+    log = CompletionLog()
+    funcs = log.wrap(get_reward_funcs(cfg.reward_funcs))
+    trainer_dir = out_dir / "_trainer"
+    args = grpo_args(cfg, trainer_dir, seed)
+    tokens_per_step = cfg.prompts_per_step * cfg.num_generations * cfg.max_completion_length
+    trainer = GRPOTrainer(model=model, reward_funcs=funcs, args=args,
+                          train_dataset=Dataset.from_list(records), processing_class=tok,
+                          callbacks=[_jsonl_callback(metrics_path, None)])
+    resume = latest_checkpoint(trainer_dir)
+    if resume and completions_path.exists():
+        import pandas as pd
+
+        done = int(resume.rsplit("-", 1)[1])
+        prev = pd.read_parquet(completions_path)
+        log.rows = prev[prev.step <= done].to_dict("records")
+    saver = _parquet_saver(log, completions_path)
+    trainer.add_callback(saver)
+    t0 = time.perf_counter()
+    trainer.train(resume_from_checkpoint=resume)
+    train_s = time.perf_counter() - t0
+    log.to_parquet(completions_path)
+    trainer.save_model(str(out_dir))
+    from r1lib.models import save_tokenizer
+
+    save_tokenizer(tok, out_dir)
+    shutil.rmtree(trainer_dir, ignore_errors=True)
+    import pandas as pd
+
+    df = pd.DataFrame(log.rows)
+    tail = df[df.step > cfg.steps * 0.9]
+    return {"grpo_steps": cfg.steps, "train_s": round(train_s, 1),
+            "s_per_step": round(train_s / cfg.steps, 3),
+            "rollout_tokens_budget_per_step": tokens_per_step,
+            "final_reward": round(float(tail[[f.__name__ for f in funcs]].sum(axis=1).mean()), 4),
+            "final_accuracy": round(float(tail["accuracy"].mean()), 4)
+            if "accuracy" in tail else None}
+
+
+def _parquet_saver(log: CompletionLog, path: Path):
+    from transformers import TrainerCallback
+
+    class Saver(TrainerCallback):
+        """Writes the completion log whenever the trainer saves a checkpoint (for resume)."""
+
+        def on_save(self, args, state, control, **kw):
+            log.to_parquet(path)
+
+    return Saver()

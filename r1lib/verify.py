@@ -1,0 +1,778 @@
+"""Answer extraction and rule-based equivalence checking.
+
+This is the rule-based verifier behind the *accuracy reward* of DeepSeek-R1 (arXiv 2501.12948,
+§2.2.2 "Reward Modeling": "for math problems with deterministic results, the model is required
+to provide the final answer in a specified format (e.g., within a box), enabling reliable
+rule-based verification of correctness"). Equivalence of two mathematical answers is decided by
+the ``math-verify`` library (Hugging Face), ``math_verify.parse`` + ``math_verify.verify``.
+
+Design:
+
+* :func:`extract_final_answers` finds the final-answer *statements* of a completion with a small
+  scanner (never a big regex, never evaluating TeX): ``<answer>...</answer>`` blocks and
+  ``\\boxed{...}`` groups outside the ``<think>`` reasoning.
+* :func:`is_hedge` rejects statements that offer several options ("3 or 4", "3, 4").
+* :class:`Verifier` runs math-verify in worker processes (its timeouts use ``signal.alarm`` and
+  only work on a process's main thread), with an outer timeout that kills hung workers, a
+  cache, and counters.
+* :func:`answer_is_correct` / :func:`batch_answers_correct` combine the above into the 0/1
+  accuracy signal, ``None`` when the gold answer itself cannot be parsed (skip the sample).
+"""
+
+from __future__ import annotations
+
+import atexit
+import concurrent.futures as cf
+import contextlib
+import math
+import multiprocessing
+import os
+import re
+import threading
+from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
+from functools import lru_cache
+from typing import Self
+
+__all__ = [
+    "Verifier",
+    "answer_is_correct",
+    "batch_answers_correct",
+    "extract_final_answers",
+    "first_answer",
+    "get_verifier",
+    "is_hedge",
+]
+
+THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
+ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
+
+# --------------------------------------------------------------------------------------------
+# Scanning helpers
+# --------------------------------------------------------------------------------------------
+
+_BOX_COMMANDS = ("\\boxed", "\\fbox")
+
+
+def _match_brace(text: str, open_pos: int) -> int:
+    """Index of the ``}`` closing the ``{`` at ``open_pos``, or -1 when unbalanced.
+
+    Backslash escapes are skipped, so ``\\{`` and ``\\}`` (literal set braces) do not count.
+    """
+    depth = 0
+    i = open_pos
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _find_boxed(text: str) -> list[tuple[int, int, str]]:
+    """All ``\\boxed{...}`` / ``\\boxed {...}`` / ``\\fbox{...}`` groups, brace-matched.
+
+    Returns ``(start, end, content)`` triples in order; ``end`` is one past the closing brace.
+    Unbalanced (e.g. truncated) groups are ignored.
+    """
+    out: list[tuple[int, int, str]] = []
+    i = 0
+    while True:
+        best = -1
+        cmd = ""
+        for c in _BOX_COMMANDS:
+            j = text.find(c, i)
+            if j != -1 and (best == -1 or j < best):
+                best, cmd = j, c
+        if best == -1:
+            return out
+        k = best + len(cmd)
+        while k < len(text) and text[k] in " \t\n\r":
+            k += 1
+        if k < len(text) and text[k] == "{":
+            close = _match_brace(text, k)
+            if close != -1:
+                out.append((best, close + 1, text[k + 1:close]))
+                i = close + 1
+                continue
+        i = best + len(cmd)
+
+
+def _outside_think(completion: str) -> list[str]:
+    """The segments of ``completion`` that are not reasoning.
+
+    ``<think>``/``</think>`` nest (depth counter). A ``</think>`` before any ``<think>`` (a
+    template that put ``<think>`` in the prompt) makes everything before it reasoning; a stray
+    ``</think>`` after a closed block is ignored (kept as text). An unclosed ``<think>`` makes
+    everything after it reasoning.
+    """
+    first_open = completion.find(THINK_OPEN)
+    first_close = completion.find(THINK_CLOSE)
+    pos = 0
+    if first_close != -1 and (first_open == -1 or first_close < first_open):
+        pos = first_close + len(THINK_CLOSE)
+    segments: list[str] = []
+    seg_start = pos
+    depth = 0
+    n = len(completion)
+    while pos < n:
+        if completion.startswith(THINK_OPEN, pos):
+            if depth == 0:
+                segments.append(completion[seg_start:pos])
+            depth += 1
+            pos += len(THINK_OPEN)
+        elif completion.startswith(THINK_CLOSE, pos) and depth > 0:
+            depth -= 1
+            pos += len(THINK_CLOSE)
+            if depth == 0:
+                seg_start = pos
+        else:
+            nxt = completion.find("<", pos + 1)
+            pos = n if nxt == -1 else nxt
+    if depth == 0:
+        segments.append(completion[seg_start:])
+    return segments
+
+
+def _statements_in(text: str) -> list[str]:
+    """Final statements of one non-reasoning segment, in order of position."""
+    found: list[tuple[int, str]] = []
+    # answer blocks
+    blocks: list[tuple[int, int]] = []
+    i = 0
+    while True:
+        a = text.find(ANSWER_OPEN, i)
+        if a == -1:
+            break
+        b = text.find(ANSWER_CLOSE, a + len(ANSWER_OPEN))
+        if b == -1:
+            break  # an unclosed <answer> is no block; its text stays ordinary text
+        content = text[a + len(ANSWER_OPEN):b]
+        boxed = _find_boxed(content)
+        if boxed:
+            found.extend((a, c) for _, _, c in boxed)
+        else:
+            found.append((a, content))
+        end = b + len(ANSWER_CLOSE)
+        blocks.append((a, end))
+        i = end
+    # boxed groups outside the answer blocks
+    for start, _end, content in _find_boxed(text):
+        if not any(s <= start < e for s, e in blocks):
+            found.append((start, content))
+    found.sort(key=lambda t: t[0])
+    return [s for s in (c.strip() for _, c in found) if s]
+
+
+def extract_final_answers(completion: str) -> list[str]:
+    """Return the final-answer statements of a completion, in order of appearance.
+
+    A statement is the content of an ``<answer>...</answer>`` block (or, when the block holds
+    ``\\boxed{...}``, the boxed content(s) instead), and every ``\\boxed{...}`` /
+    ``\\boxed {...}`` / ``\\fbox{...}`` outside both the reasoning and the answer blocks.
+    Text inside ``<think>...</think>`` never counts; after an unclosed ``<think>`` everything is
+    reasoning. Boxes are brace-matched (``\\boxed{\\frac{1}{2}}`` gives ``\\frac{1}{2}``).
+    Statements are stripped and empty ones dropped; TeX is never evaluated.
+
+    Args:
+        completion: the model's completion text.
+
+    Returns:
+        ``list[str]``, possibly empty.
+
+    Source: DeepSeek-R1 §2.2.2 (final answer "in a specified format (e.g., within a box)").
+    """
+    if not isinstance(completion, str):
+        raise TypeError(f"completion must be str, got {type(completion).__name__}")
+    out: list[str] = []
+    for seg in _outside_think(completion):
+        out.extend(_statements_in(seg))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Hedge detection
+# --------------------------------------------------------------------------------------------
+
+_TEXT_CMD = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|operatorname)\s*(?=\{)")
+_SPACING = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)(?![A-Za-z])|\\[,;:! ]|\\quad|\\qquad|~")
+_THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d])")
+_HEDGE_WORDS = re.compile(r"(?<![\\A-Za-z])(?:or|either|and\s*/\s*or)(?![A-Za-z])", re.IGNORECASE)
+_OPTION_LABEL = re.compile(r"(?<![A-Za-z0-9_)\]}])\(\s*[A-E]\s*\)")
+_ASSIGN = re.compile(r"^\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=(?!=)")
+_OPENERS = {"(", "[", "{"}
+_CLOSERS = {")", "]", "}"}
+
+
+def _unwrap_text(s: str) -> str:
+    """Replace ``\\text{X}`` (and similar) by ``X``; brace-matched, repeated until stable."""
+    while True:
+        m = _TEXT_CMD.search(s)
+        if not m:
+            return s
+        open_pos = m.end()
+        close = _match_brace(s, open_pos)
+        if close == -1:
+            return s[:m.start()] + s[open_pos + 1:]
+        s = s[:m.start()] + " " + s[open_pos + 1:close] + " " + s[close + 1:]
+
+
+def _top_level_split(s: str, seps: str) -> list[str]:
+    """Split ``s`` at characters in ``seps`` that lie outside all brackets.
+
+    Brackets of any kind count, mismatched pairs too (``[0, 1)``); backslash-escaped
+    characters (``\\{``) are treated as brackets, other escapes are skipped.
+    """
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    n = len(s)
+    while i < n:
+        ch = s[i]
+        if ch == "\\" and i + 1 < n:
+            nxt = s[i + 1]
+            if nxt in _OPENERS:
+                depth += 1
+            elif nxt in _CLOSERS:
+                depth = max(0, depth - 1)
+            elif nxt == "l" and s.startswith("langle", i + 1):
+                depth += 1
+            elif nxt == "r" and s.startswith("rangle", i + 1):
+                depth = max(0, depth - 1)
+            i += 2
+            continue
+        if ch in _OPENERS:
+            depth += 1
+        elif ch in _CLOSERS:
+            depth = max(0, depth - 1)
+        elif ch in seps and depth == 0:
+            parts.append(s[start:i])
+            start = i + 1
+        i += 1
+    parts.append(s[start:])
+    return parts
+
+
+def _normalize_for_hedge(statement: str) -> str:
+    s = statement.replace("$", " ")
+    s = _unwrap_text(s)
+    s = _SPACING.sub(" ", s)
+    s = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), s)
+    return s
+
+
+def is_hedge(statement: str) -> bool:
+    """Return True when ``statement`` offers several alternative answers.
+
+    Hedges: "3 or 4", "either 3 or 4", "3 and/or 4", ``\\text{A or B}``, top-level lists
+    "3, 4" / "3; 4", and option lists with two or more labels like "(A) 3 (B) 4".
+    Not hedges: one number with thousands separators ("1,080"), tuples and intervals
+    ("(1, 2)", "[0, 1)", ``\\left( 3, \\frac{\\pi}{2} \\right)``), sets (``\\{1, 2\\}``),
+    ``\\pm`` expressions, and a list of assignments to distinct variables ("x=3, y=4").
+
+    Args:
+        statement: one final-answer statement (from :func:`extract_final_answers`).
+
+    Returns:
+        ``bool``.
+
+    Source: a conservative reading of DeepSeek-R1 §2.2.2's rule-based accuracy reward (a
+    completion must state one answer; listing options must not pay).
+    """
+    s = _normalize_for_hedge(statement)
+    if _HEDGE_WORDS.search(s):
+        return True
+    if len(_OPTION_LABEL.findall(s)) >= 2:
+        return True
+    parts = [p for p in _top_level_split(s, ",;") if p.strip()]
+    if len(parts) <= 1:
+        return False
+    if ";" not in "".join(_top_level_split(s, ",")):
+        # comma list: a system of assignments to distinct variables is one answer
+        lhs = [_ASSIGN.match(p) for p in parts]
+        if all(lhs):
+            names = [m.group(1).replace("{", "").replace("}", "") for m in lhs if m]
+            if len(set(names)) == len(names):
+                return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Worker side (runs in the pool processes)
+# --------------------------------------------------------------------------------------------
+
+_INT_RE = re.compile(r"^\s*\$*\s*([+-]?)\s*(\d{1,3}(?:,\d{3})+|\d+)\s*\$*\s*$")
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+
+# flags returned by workers
+_OK, _GOLD_BAD, _CAND_BAD, _ERROR = 0, 1, 2, 4
+
+
+def _as_int(s: str) -> int | None:
+    """``s`` as an integer when it is a plain integer (sign, ``1,080``, ``$..$`` allowed)."""
+    m = _INT_RE.match(s)
+    if not m:
+        return None
+    return int(m.group(1) + m.group(2).replace(",", ""))
+
+
+def _wrap_math(s: str) -> str:
+    """Give math-verify a LaTeX environment: ``$s$`` unless ``s`` already has one.
+
+    Bare strings are parsed by math-verify's loose expression extractor, which keeps only part of
+    ``\\pm 2021`` (-> 2021) or ``2\\sqrt{2}`` (-> 2); inside ``$...$`` they parse whole.
+    """
+    s = s.strip()
+    if _UNESCAPED_DOLLAR.search(s) or "\\(" in s or "\\[" in s:
+        return s
+    return f"${s}$"
+
+
+@lru_cache(maxsize=8192)
+def _parse(s: str, inner_timeout: int) -> tuple:
+    from math_verify import parse
+
+    try:
+        return tuple(parse(_wrap_math(s), parsing_timeout=inner_timeout))
+    except BaseException:  # noqa: BLE001 - TimeoutException is a BaseException
+        return ()
+
+
+def _mv_verify(gold: tuple, target: tuple, inner_timeout: int) -> bool:
+    from math_verify import verify
+
+    try:
+        return bool(verify(list(gold), list(target), timeout_seconds=inner_timeout))
+    except BaseException:  # noqa: BLE001
+        return False
+
+
+def _check_one(kind: str, a: str, b: str, inner_timeout: int) -> tuple[bool | None, int]:
+    """One task. ``kind``: "gold" (is ``a`` parseable), "eq" (gold ``a`` vs candidate ``b``),
+    "same" (candidates ``a`` and ``b`` agree, math-verify both ways)."""
+    try:
+        if kind == "gold":
+            return (True, _OK) if _parse(a, inner_timeout) else (None, _GOLD_BAD)
+        if kind == "eq":
+            pg = _parse(a, inner_timeout)
+            if not pg:
+                return None, _GOLD_BAD
+            pc = _parse(b, inner_timeout)
+            if not pc:
+                return False, _CAND_BAD
+            return _mv_verify(pg, pc, inner_timeout), _OK
+        if kind == "same":
+            pa, pb = _parse(a, inner_timeout), _parse(b, inner_timeout)
+            if not pa or not pb:
+                return False, _CAND_BAD
+            ok = _mv_verify(pa, pb, inner_timeout) and _mv_verify(pb, pa, inner_timeout)
+            return ok, _OK
+        raise ValueError(f"unknown task kind {kind!r}")
+    except Exception:  # noqa: BLE001 - a bad sample must never crash a batch
+        return False, _ERROR
+
+
+def _check_chunk(items: list[tuple[str, str, str]], inner_timeout: int) -> list[tuple[bool | None, int]]:
+    """Worker entry point: run :func:`_check_one` on every task of a chunk."""
+    return [_check_one(k, a, b, inner_timeout) for k, a, b in items]
+
+
+# --------------------------------------------------------------------------------------------
+# Verifier
+# --------------------------------------------------------------------------------------------
+
+_Task = tuple[str, str, str]
+
+
+def _norm_ws(s: str) -> str:
+    return " ".join(s.split())
+
+
+class Verifier:
+    """Gold-vs-candidate equivalence with math-verify, run in worker processes.
+
+    math-verify's own timeouts use ``signal.alarm`` (main thread only) and cannot interrupt
+    long C-level sympy work, so every check runs in a ``ProcessPoolExecutor`` (``fork`` start
+    method where available) with math-verify's inner timeouts *and* an outer
+    ``future.result(timeout=...)``. When the outer timeout fires the workers are killed, the pool
+    is recreated, the chunk's other tasks are retried one by one, and a task that still times
+    out counts in ``counters["timeouts"]`` and is treated as not equivalent.
+
+    Plain integers (sign, thousands separators ``1,080``, surrounding ``$``/whitespace) are
+    compared in-process without math-verify. Results are cached by task.
+
+    Args:
+        n_workers: worker processes (>= 1).
+        timeout_s: per-check time budget in seconds. math-verify's inner ``parsing_timeout`` and
+            ``timeout_seconds`` get ``max(1, round(timeout_s))`` (``signal.alarm`` takes whole
+            seconds); the outer timeout of a chunk of ``n`` tasks is ``timeout_s * (n + 2)``,
+            and ``3 * timeout_s`` for a single retried task.
+        max_cache: entries kept in the result cache (oldest evicted first).
+
+    Attributes:
+        counters: ``dict[str, int]`` with ``calls`` (checks requested), ``cache_hits``,
+            ``timeouts`` (outer timeouts), ``parse_failures`` (a candidate did not parse),
+            ``gold_unparseable``, ``errors`` (exceptions inside a check) and
+            ``pool_restarts``.
+
+    Raises:
+        ValueError: ``n_workers < 1`` or ``timeout_s <= 0``.
+
+    Source: math-verify (``math_verify.parse``, ``math_verify.verify``); DeepSeek-R1 §2.2.2.
+    """
+
+    def __init__(self, n_workers: int = 1, timeout_s: float = 5.0, max_cache: int = 200_000):
+        if n_workers < 1:
+            raise ValueError(f"n_workers must be >= 1, got {n_workers}")
+        if timeout_s <= 0:
+            raise ValueError(f"timeout_s must be > 0, got {timeout_s}")
+        self.n_workers = int(n_workers)
+        self.timeout_s = float(timeout_s)
+        self.inner_timeout = max(1, round(self.timeout_s))
+        self.max_cache = int(max_cache)
+        self.counters: dict[str, int] = {
+            "calls": 0,
+            "cache_hits": 0,
+            "timeouts": 0,
+            "parse_failures": 0,
+            "gold_unparseable": 0,
+            "errors": 0,
+            "pool_restarts": 0,
+        }
+        self._cache: dict[_Task, bool | None] = {}
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._lock = threading.RLock()
+
+    # ---- pool management -------------------------------------------------------------------
+
+    def _ensure_pool(self) -> cf.ProcessPoolExecutor:
+        if self._pool is None:
+            import math_verify  # noqa: F401 - import once in the parent so forked workers inherit it
+
+            ctx = None
+            if "fork" in multiprocessing.get_all_start_methods():
+                ctx = multiprocessing.get_context("fork")
+            self._pool = cf.ProcessPoolExecutor(max_workers=self.n_workers, mp_context=ctx)
+        return self._pool
+
+    def _kill_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        if hasattr(pool, "kill_workers"):  # Python >= 3.14
+            with contextlib.suppress(Exception):
+                pool.kill_workers()
+        for p in procs:
+            with contextlib.suppress(Exception):
+                p.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            with contextlib.suppress(Exception):
+                p.join(timeout=1.0)
+
+    def close(self) -> None:
+        """Shut the worker pool down (it is recreated on the next check). Returns None."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- core ------------------------------------------------------------------------------
+
+    def _fast(self, task: _Task) -> object:
+        """A result without math-verify (plain integers, identical text), else NotImplemented."""
+        kind, a, b = task
+        if kind == "gold":
+            return True if _as_int(a) is not None else NotImplemented
+        ia = _as_int(a)
+        ib = _as_int(b)
+        if ia is not None and ib is not None:
+            return ia == ib
+        if kind == "same" and _norm_ws(a) == _norm_ws(b):
+            return True
+        return NotImplemented
+
+    def _store(self, task: _Task, value: bool | None) -> None:
+        if len(self._cache) >= self.max_cache:
+            for key in list(self._cache)[: max(1, self.max_cache // 10)]:
+                del self._cache[key]
+        self._cache[task] = value
+
+    def _record_flags(self, flags: int) -> None:
+        if flags & _GOLD_BAD:
+            self.counters["gold_unparseable"] += 1
+        if flags & _CAND_BAD:
+            self.counters["parse_failures"] += 1
+        if flags & _ERROR:
+            self.counters["errors"] += 1
+
+    def _chunk_size(self, n: int) -> int:
+        return max(1, min(32, math.ceil(n / (4 * self.n_workers))))
+
+    def _run_many(self, tasks: Sequence[_Task]) -> list[bool | None]:
+        """Answer tasks in order: cache, fast path, then one batched round-trip to the pool."""
+        with self._lock:
+            results: list[bool | None] = [None] * len(tasks)
+            todo: dict[_Task, list[int]] = {}
+            for i, task in enumerate(tasks):
+                self.counters["calls"] += 1
+                if task in self._cache:
+                    self.counters["cache_hits"] += 1
+                    results[i] = self._cache[task]
+                    continue
+                if task in todo:
+                    todo[task].append(i)
+                    continue
+                fast = self._fast(task)
+                if fast is not NotImplemented:
+                    results[i] = fast
+                    continue
+                todo[task] = [i]
+            if todo:
+                computed = self._compute(list(todo))
+                for task, value in computed.items():
+                    self._store(task, value)
+                    for i in todo[task]:
+                        results[i] = value
+            return results
+
+    def _compute(self, unique: list[_Task]) -> dict[_Task, bool | None]:
+        size = self._chunk_size(len(unique))
+        pending: list[list[_Task]] = [unique[i:i + size] for i in range(0, len(unique), size)]
+        out: dict[_Task, bool | None] = {}
+        while pending:
+            try:
+                pool = self._ensure_pool()
+                submitted = [(chunk, pool.submit(_check_chunk, chunk, self.inner_timeout)) for chunk in pending]
+            except (BrokenProcessPool, RuntimeError):
+                # the pool broke while idle (e.g. a worker was OOM-killed): start a fresh one
+                self._kill_pool()
+                self.counters["pool_restarts"] += 1
+                pool = self._ensure_pool()
+                submitted = [(chunk, pool.submit(_check_chunk, chunk, self.inner_timeout)) for chunk in pending]
+            pending = []
+            for idx, (chunk, fut) in enumerate(submitted):
+                budget = self.timeout_s * (3 if len(chunk) == 1 else len(chunk) + 2)
+                try:
+                    chunk_res = fut.result(timeout=budget)
+                except (cf.TimeoutError, BrokenProcessPool) as exc:
+                    self._kill_pool()
+                    self.counters["pool_restarts"] += 1
+                    if len(chunk) == 1:
+                        if isinstance(exc, cf.TimeoutError):
+                            self.counters["timeouts"] += 1
+                        else:
+                            self.counters["errors"] += 1
+                        out[chunk[0]] = None if chunk[0][0] == "gold" else False
+                    else:
+                        pending.extend([t] for t in chunk)
+                    # everything not collected yet is resubmitted to the new pool
+                    for later_chunk, later_fut in submitted[idx + 1:]:
+                        if later_fut.done() and not later_fut.cancelled() and later_fut.exception() is None:
+                            self._collect(later_chunk, later_fut.result(), out)
+                        else:
+                            pending.append(later_chunk)
+                    break
+                self._collect(chunk, chunk_res, out)
+        return out
+
+    def _collect(self, chunk: list[_Task], chunk_res: list, out: dict) -> None:
+        for task, (value, flags) in zip(chunk, chunk_res):
+            self._record_flags(flags)
+            out[task] = value
+
+    # ---- public API --------------------------------------------------------------------------
+
+    def equivalent(self, gold: str, candidate: str) -> bool | None:
+        """Whether ``candidate`` is mathematically equivalent to ``gold``.
+
+        Calls ``math_verify.verify(parse(gold), parse(candidate))`` with the gold on the gold side
+        (math-verify is asymmetric). Bare strings are wrapped as ``$...$`` before parsing.
+
+        Returns:
+            ``None`` when ``gold`` cannot be parsed into anything (skip the sample, never reward
+            it); ``False`` when the candidate does not parse, differs, or the check timed out;
+            else ``True``.
+        """
+        return self._run_many([("eq", gold, candidate)])[0]
+
+    def equivalent_many(self, pairs: Sequence[tuple[str, str]]) -> list[bool | None]:
+        """:meth:`equivalent` for many ``(gold, candidate)`` pairs at once.
+
+        Uncached pairs are deduplicated, chunked and submitted to the pool together.
+
+        Returns:
+            ``list[bool | None]`` of ``len(pairs)``, in the order of ``pairs``.
+        """
+        return self._run_many([("eq", g, c) for g, c in pairs])
+
+    def gold_parseable(self, gold: str) -> bool:
+        """Whether math-verify parses ``gold`` into anything. Returns ``bool``."""
+        return self._run_many([("gold", gold, "")])[0] is True
+
+    def same_answer(self, a: str, b: str) -> bool:
+        """Whether two candidate statements agree.
+
+        Equal after whitespace normalisation, equal plain integers, or math-verify equivalent in
+        *both* directions (``verify(a, b) and verify(b, a)``). Returns ``bool``.
+        """
+        return self._run_many([("same", a, b)])[0] is True
+
+
+_DEFAULT: Verifier | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def get_verifier() -> Verifier:
+    """Return the process-wide default :class:`Verifier`, created on first use.
+
+    ``n_workers`` comes from the environment variable ``R1_VERIFY_WORKERS`` (default 1).
+
+    Raises:
+        ValueError: ``R1_VERIFY_WORKERS`` is not a positive integer.
+    """
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            raw = os.environ.get("R1_VERIFY_WORKERS", "1")
+            try:
+                n = int(raw)
+            except ValueError:
+                raise ValueError(f"R1_VERIFY_WORKERS must be a positive integer, got {raw!r}") from None
+            _DEFAULT = Verifier(n_workers=n)
+            atexit.register(_DEFAULT.close)
+        return _DEFAULT
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring
+# --------------------------------------------------------------------------------------------
+
+
+def _distinct(statements: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for s in statements:
+        seen.setdefault(_norm_ws(s), s)
+    return list(seen.values())
+
+
+def _plan(statements: list[str], gold: str | None) -> tuple[bool, list[str]]:
+    """(admissible, distinct statements). Not admissible: no statement, or a hedge while the
+    gold (if given) is single-valued."""
+    if not statements:
+        return False, []
+    gold_multi = gold is not None and is_hedge(gold)
+    if not gold_multi and any(is_hedge(s) for s in statements):
+        return False, []
+    return True, _distinct(statements)
+
+
+def batch_answers_correct(
+    completions: Sequence[str], golds: Sequence[str], verifier: Verifier | None = None
+) -> list[float | None]:
+    """Score many completions against their gold answers with one batched verifier round-trip.
+
+    Same rule as :func:`answer_is_correct`, per completion.
+
+    Args:
+        completions: completion texts.
+        golds: gold answers, aligned with ``completions``; a ``None`` gold scores ``None``.
+        verifier: defaults to :func:`get_verifier`.
+
+    Returns:
+        ``list[float | None]`` of ``len(completions)``: 1.0, 0.0, or None (gold unparseable).
+
+    Raises:
+        ValueError: the two lists differ in length.
+
+    Source: DeepSeek-R1 §2.2.2 accuracy reward; math-verify for equivalence.
+    """
+    if len(completions) != len(golds):
+        raise ValueError(f"{len(completions)} completions but {len(golds)} golds")
+    v = verifier if verifier is not None else get_verifier()
+    plans = []
+    tasks: list[_Task] = []
+    for comp, gold in zip(completions, golds):
+        if gold is None:
+            plans.append((None, False, []))
+            continue
+        gold = str(gold)
+        ok, distinct = _plan(extract_final_answers(comp), gold)
+        plans.append((gold, ok, distinct))
+        tasks.append(("gold", gold, ""))
+        if ok:
+            tasks.extend(("same", distinct[0], s) for s in distinct[1:])
+            tasks.extend(("eq", gold, s) for s in distinct)
+    res = iter(v._run_many(tasks))
+    out: list[float | None] = []
+    for gold, ok, distinct in plans:
+        if gold is None:
+            out.append(None)
+            continue
+        gold_ok = next(res)
+        if not ok:
+            out.append(None if gold_ok is None else 0.0)
+            continue
+        same = [next(res) for _ in distinct[1:]]
+        eq = [next(res) for _ in distinct]
+        if gold_ok is None or any(e is None for e in eq):
+            out.append(None)
+        else:
+            out.append(1.0 if all(same) and all(eq) else 0.0)
+    return out
+
+
+def answer_is_correct(completion: str, gold: str, verifier: Verifier | None = None) -> float | None:
+    """The rule-based accuracy of one completion.
+
+    1.0 when the completion has at least one final statement (:func:`extract_final_answers`), no
+    statement is a hedge (:func:`is_hedge`; lists are allowed when the gold itself is a list such
+    as "3, 4"), all statements agree (:meth:`Verifier.same_answer`) and every distinct statement
+    is equivalent to ``gold`` (:meth:`Verifier.equivalent`); 0.0 otherwise.
+
+    Returns:
+        ``float | None``: None when ``gold`` cannot be parsed (skip the sample).
+
+    Source: DeepSeek-R1 §2.2.2 accuracy reward; math-verify for equivalence.
+    """
+    return batch_answers_correct([completion], [gold], verifier)[0]
+
+
+def first_answer(completion: str, verifier: Verifier | None = None, gold: str | None = None) -> str | None:
+    """The completion's single final answer, for majority voting (cons@k).
+
+    Args:
+        completion: completion text.
+        verifier: used only when there are several distinct statements; defaults to
+            :func:`get_verifier`.
+        gold: optional; when the gold itself is a list ("3, 4"), list statements are not
+            treated as hedges (the same rule as :func:`answer_is_correct`).
+
+    Returns:
+        The first final statement when the completion states at least one, none is a hedge, and
+        all agree (:meth:`Verifier.same_answer`); otherwise ``None``.
+    """
+    ok, distinct = _plan(extract_final_answers(completion), gold)
+    if not ok:
+        return None
+    if len(distinct) > 1:
+        v = verifier if verifier is not None else get_verifier()
+        if not all(v._run_many([("same", distinct[0], s) for s in distinct[1:]])):
+            return None
+    return distinct[0]

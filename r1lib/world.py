@@ -1,0 +1,247 @@
+"""The micro world: a seeded, rule-verifiable reasoning task that a CPU can learn in minutes.
+
+A problem is a chain of single-digit additions and subtractions, "Compute 7+5-3+8-2", whose
+running total stays in ``[0, max_total]``. The gold answer is an integer string, verified by the
+same code that verifies GSM8K and MATH-500 answers (``r1lib.verify``).
+
+The pretraining corpus (DESIGN.md §5) is written in the R1-Zero template and mixes four styles
+of imperfect worked traces, so that the base model is right only part of the time and already,
+rarely, reflects:
+
+=========  ==========================================================  =====================
+style      completion                                                  correct
+=========  ==========================================================  =====================
+guess      ``<think> It is about 14. </think> <answer> 14 </answer>``  rarely (a guess)
+hasty      the whole chain at once: ``7+5-3+8-2=15.``                  ``p_hasty_correct``
+careful    one operation a step: ``7+5=12. 12-3=9. …``                 unless a step slips
+check      hasty, then "Wait, let me check step by step." + careful    always (it re-derives)
+=========  ==========================================================  =====================
+
+The hasty style dominates, so greedy decoding follows it and the base scores low; careful
+one-operation-per-step work appears mostly as a check after "wait". RL can only raise accuracy
+by making the model work step by step and check itself, so length and reflection rise for the
+reason the paper gives (§2.2.4), and a collapse to short guesses does not pay.
+
+Some traces use Chinese connectives (``等等，我一步一步检查。``) in the reasoning, the language
+mixing that the paper's language-consistency reward (§2.3.2) targets. The corpus also holds
+"drill" documents, lines of single facts ``12-3=9.``, as pretraining text holds arithmetic.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+
+CONNECTIVES = {
+    # language -> (check opener, closing when the check confirms, closing when it corrects)
+    "en": ("Wait, let me check step by step.", "So {c} is right.", "So the answer is {c}."),
+    "zh": ("等等，我一步一步检查。", "所以 {c} 是对的。", "所以答案是 {c}。"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One micro problem: ``operands[0] op operands[1] op …`` with ``ops[i]`` in ``+-``."""
+
+    id: str
+    operands: tuple[int, ...]
+    ops: tuple[str, ...]
+
+    @property
+    def expression(self) -> str:
+        out = str(self.operands[0])
+        for op, b in zip(self.ops, self.operands[1:]):
+            out += f"{op}{b}"
+        return out
+
+    @property
+    def problem(self) -> str:
+        return f"Compute {self.expression}"
+
+    def steps(self) -> list[tuple[int, str, int, int]]:
+        """The careful trace: ``(a, op, b, a op b)`` for each operation, left to right."""
+        out, total = [], self.operands[0]
+        for op, b in zip(self.ops, self.operands[1:]):
+            new = total + b if op == "+" else total - b
+            out.append((total, op, b, new))
+            total = new
+        return out
+
+    @property
+    def value(self) -> int:
+        return self.steps()[-1][3]
+
+    @property
+    def answer(self) -> str:
+        return str(self.value)
+
+    def record(self) -> dict:
+        return {"id": self.id, "problem": self.problem, "answer": self.answer}
+
+
+def sample_problem(rng: random.Random, pid: str, n_operands: tuple[int, int],
+                   max_total: int) -> Problem:
+    """Draw one problem: ``n`` distinct operands in 1..9 (``n`` uniform in ``n_operands``), each op
+    chosen at random among those that keep the running total in ``[0, max_total]``."""
+    n = rng.randint(*n_operands)
+    digits = rng.sample(range(1, 10), n)  # distinct operands: each step finds its operand
+    operands, ops = [digits[0]], []       # in the prompt by a plain look-up, which a tiny
+    total = operands[0]                   # model learns in minutes
+    for b in digits[1:]:
+        allowed = [op for op in "+-" if 0 <= (total + b if op == "+" else total - b) <= max_total]
+        op = rng.choice(allowed)
+        total = total + b if op == "+" else total - b
+        operands.append(b)
+        ops.append(op)
+    return Problem(pid, tuple(operands), tuple(ops))
+
+
+def make_splits(n_train: int, n_test: int, seed: int, n_operands=(5, 6), max_total: int = 30,
+                test_seed: int = 1234) -> tuple[list[Problem], list[Problem]]:
+    """The train and held-out test problems.
+
+    The test split depends only on ``test_seed`` (fixed across runs and profiles of the same
+    world, so numbers stay comparable); train problems come from ``seed`` and never repeat a
+    test expression.
+
+    Returns:
+        (train, test): lists of ``Problem`` of lengths ``n_train`` and ``n_test``.
+    """
+    trng = random.Random(f"micro-test-{test_seed}")
+    test, seen = [], set()
+    while len(test) < n_test:
+        p = sample_problem(trng, f"micro-test-{len(test):05d}", n_operands, max_total)
+        if p.expression not in seen:
+            seen.add(p.expression)
+            test.append(p)
+    rng = random.Random(f"micro-train-{seed}")
+    train = []
+    while len(train) < n_train:
+        p = sample_problem(rng, f"micro-train-{len(train):06d}", n_operands, max_total)
+        if p.expression not in seen:
+            train.append(p)
+    return train, test
+
+
+@dataclass(frozen=True)
+class CorpusMix:
+    """Shares of trace styles in the pretraining corpus and their error rates.
+
+    The defaults make the hasty style dominant and reflection rare (DESIGN.md §5); see the
+    module docstring for what each style looks like.
+    """
+
+    guess: float = 0.10           # short guesses: "It is about N"
+    hasty: float = 0.60           # the whole chain in one step; dominant, so greedy follows it
+    careful: float = 0.04         # one operation per step, with slips; rare, so that careful
+    #                               work appears mostly as a check after "wait"
+    check: float = 0.26           # hasty, then "wait" and a careful re-derivation
+    p_hasty_correct: float = 0.35  # how often a hasty one-step result is right
+    p_step_slip: float = 0.04     # per-step slip rate of the careful style
+    p_zh: float = 0.25            # share of check traces with Chinese connectives
+    drill_share: float = 0.05     # share of documents that are single-fact drills
+
+
+def _slip(rng: random.Random, value: int, spread: int = 3) -> int:
+    return value + rng.choice([d for d in range(-spread, spread + 1) if d != 0])
+
+
+def _fmt_steps(steps) -> str:
+    return " ".join(f"{a}{op}{b}={c}." for a, op, b, c in steps)
+
+
+def trace(problem: Problem, style: str, rng: random.Random, mix: CorpusMix) -> str:
+    """One completion of ``problem`` in ``style`` (one of guess, hasty, careful, check).
+
+    Returns the completion text that follows the prompt's ``Assistant:``, starting with
+    `` <think>``.
+    """
+    c = problem.value
+    if style == "guess":
+        g = c if rng.random() < 0.15 else _slip(rng, c, 6)
+        return f" <think> It is about {g}. </think> <answer> {g} </answer>"
+    hasty = c if rng.random() < mix.p_hasty_correct else _slip(rng, c)
+    if style == "hasty":
+        return f" <think> {problem.expression}={hasty}. </think> <answer> {hasty} </answer>"
+    if style == "careful":
+        steps, total = [], problem.operands[0]
+        for _, op, b, _ in problem.steps():
+            new = total + b if op == "+" else total - b
+            if rng.random() < mix.p_step_slip:
+                new = _slip(rng, new, 2)
+            steps.append((total, op, b, new))
+            total = new
+        return f" <think> {_fmt_steps(steps)} </think> <answer> {total} </answer>"
+    if style == "check":
+        lang = "zh" if rng.random() < mix.p_zh else "en"
+        opener, confirm, correct = CONNECTIVES[lang]
+        close = (confirm if hasty == c else correct).format(c=c)
+        return (f" <think> {problem.expression}={hasty}. {opener} {_fmt_steps(problem.steps())} "
+                f"{close} </think> <answer> {c} </answer>")
+    raise ValueError(f"unknown trace style {style!r}")
+
+
+def drill(rng: random.Random, n_facts: int, max_total: int) -> str:
+    """A drill document: ``n_facts`` single-operation facts ``a op b = c`` in the task's range."""
+    facts = []
+    for _ in range(n_facts):
+        a, b = rng.randint(0, max_total), rng.randint(1, 9)
+        op = rng.choice([o for o in "+-" if 0 <= (a + b if o == "+" else a - b) <= max_total])
+        facts.append((a, op, b, a + b if op == "+" else a - b))
+    return _fmt_steps(facts)
+
+
+def pretraining_corpus(problems: list[Problem], mix: CorpusMix, seed: int, prompt_fn,
+                       max_total: int = 30) -> tuple[list[str], dict[str, int]]:
+    """The base model's pretraining documents.
+
+    Args:
+        problems: train problems; each yields one document ``prompt_fn(problem) + trace``.
+        mix: style shares and error rates.
+        seed: corpus seed.
+        prompt_fn: maps a problem string to the full prompt (the R1-Zero template).
+        max_total: range of drill facts.
+
+    Returns:
+        (documents, counts): the texts, shuffled, and how many documents of each style.
+    """
+    rng = random.Random(f"micro-corpus-{seed}")
+    styles = ["guess", "hasty", "careful", "check"]
+    weights = [mix.guess, mix.hasty, mix.careful, mix.check]
+    docs, counts = [], {s: 0 for s in styles + ["drill"]}
+    for p in problems:
+        style = rng.choices(styles, weights)[0]
+        counts[style] += 1
+        docs.append(prompt_fn(p.problem) + trace(p, style, rng, mix))
+    n_drill = int(len(problems) * mix.drill_share / max(1e-9, 1 - mix.drill_share))
+    for _ in range(n_drill):
+        docs.append(drill(rng, 12, max_total))
+    counts["drill"] = n_drill
+    rng.shuffle(docs)
+    return docs, counts
+
+
+def style_of(completion: str) -> str:
+    """Which corpus style a completion follows: ``check`` (reflects, with "wait"/"等等"),
+    ``guess``, ``hasty`` (a whole chain in one step), ``careful`` (one operation per step), or
+    ``other``. Used to see what RL changes in the micro world."""
+    think = completion.split("</think>")[0]
+    if "Wait" in think or "等等" in think:
+        return "check"
+    if "about" in think:
+        return "guess"
+    if re.search(r"\d[+-]\d+[+-]\d", think):
+        return "hasty"
+    if re.search(r"\d[+-]\d+=\d", think):
+        return "careful"
+    return "other"
+
+
+def write_jsonl(records: list[dict], path) -> None:
+    """Write records as JSON Lines (UTF-8, one object a line)."""
+    import json
+
+    with open(path, "w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")

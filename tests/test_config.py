@@ -1,0 +1,76 @@
+import pytest
+
+from r1lib.config import ConfigError, load_profile, stage_hash
+
+
+def write(tmp_path, text, name="p"):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_shipped_profiles_load():
+    micro = load_profile("micro")
+    smoke = load_profile("smoke")
+    assert micro.name == "micro" and smoke.name == "smoke"
+    assert micro.evaluation.benchmarks["micro_test"].k >= 8
+    assert micro.world.n_test >= 200
+    # smoke inherits micro and shrinks it
+    assert smoke.grpo.steps < micro.grpo.steps and smoke.grpo.variant == micro.grpo.variant
+
+
+def test_unknown_key_names_field_and_file(tmp_path):
+    p = write(tmp_path, "name: x\ngrpo:\n  stepz: 3\n")
+    with pytest.raises(ConfigError) as e:
+        load_profile(str(p))
+    assert "grpo.stepz" in str(e.value) and "unknown key" in str(e.value) and str(p) in str(e.value)
+
+
+def test_bad_values_are_named(tmp_path):
+    p = write(tmp_path, "name: x\ngrpo:\n  num_generations: 1\n  beta: -1\n")
+    with pytest.raises(ConfigError) as e:
+        load_profile(str(p))
+    assert "grpo.num_generations" in str(e.value) and "grpo.beta" in str(e.value)
+
+
+def test_corpus_shares_must_sum_to_one(tmp_path):
+    p = write(tmp_path, "name: x\nworld:\n  corpus: {guess: 0.5}\n")
+    with pytest.raises(ConfigError, match="must sum to 1"):
+        load_profile(str(p))
+
+
+def test_reward_weights_must_match(tmp_path):
+    p = write(tmp_path, "name: x\ngrpo: {reward_funcs: [accuracy, format], reward_weights: [1.0]}\n")
+    with pytest.raises(ConfigError, match="one weight each"):
+        load_profile(str(p))
+
+
+def test_unknown_benchmark(tmp_path):
+    p = write(tmp_path, "name: x\nevaluation:\n  benchmarks: {gsm9k: {k: 1}}\n")
+    with pytest.raises(ConfigError, match="gsm9k"):
+        load_profile(str(p))
+
+
+def test_missing_profile_lists_known():
+    with pytest.raises(ConfigError, match="known profiles: .*micro"):
+        load_profile("no_such_profile")
+
+
+def test_bad_yaml(tmp_path):
+    p = write(tmp_path, "name: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_profile(str(p))
+
+
+def test_stage_hash_follows_dependencies():
+    a = load_profile("micro")
+    b = load_profile("micro", {"grpo": {"steps": 7}})
+    c = load_profile("micro", {"pretrain": {"steps": 7}})
+    assert stage_hash(a, "00_base_model") == stage_hash(b, "00_base_model")
+    assert stage_hash(a, "01_r1_zero_grpo") != stage_hash(b, "01_r1_zero_grpo")
+    assert stage_hash(a, "07_evaluation") != stage_hash(b, "07_evaluation")
+    # a change upstream changes every stage below it
+    assert all(stage_hash(a, s) != stage_hash(c, s)
+               for s in ("00_base_model", "01_r1_zero_grpo", "07_evaluation"))
+    with pytest.raises(KeyError):
+        stage_hash(a, "99_nope")

@@ -1,0 +1,86 @@
+import pytest
+import torch
+
+from r1lib import generation, models, training
+from r1lib.templates import make_prompt
+
+CORPUS = [make_prompt(f"Compute {a}+{b}-1") + f" <think> {a}+{b}={a + b}. </think> <answer> {a + b - 1} </answer>"
+          for a in range(1, 10) for b in range(1, 10)]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tiny")
+    tok = models.train_tokenizer(CORPUS, 300)
+    models.save_tokenizer(tok, out)
+    model = models.new_micro_model(tok, 32, 1, 2, 64, 128, seed=0)
+    model.save_pretrained(out)
+    return out
+
+
+def test_tokenizer_round_trip_and_reload(tiny):
+    tok = models.load_tokenizer(tiny)
+    assert type(tok).__name__ == "PreTrainedTokenizerFast"
+    assert tok.padding_side == "left" and tok.pad_token is not None
+    for text in [CORPUS[0], r"$\frac{1}{2}$ 和 ½", "Janet’s ducks lay 16 eggs"]:
+        assert tok.decode(tok(text).input_ids) == text
+    fresh = models.train_tokenizer(CORPUS, 300)
+    assert tok(CORPUS[3]).input_ids == fresh(CORPUS[3]).input_ids
+
+
+def test_prompt_tokens_are_a_prefix_of_the_document(tiny):
+    """The prompt/completion boundary never merges into one token (train = inference)."""
+    tok = models.load_tokenizer(tiny)
+    prompt = make_prompt("Compute 3+4-1")
+    doc = prompt + " <think> 3+4=7. </think> <answer> 6 </answer>"
+    p_ids, d_ids = tok(prompt).input_ids, tok(doc).input_ids
+    assert d_ids[: len(p_ids)] == p_ids
+
+
+def test_load_policy(tiny):
+    model, tok = models.load_policy(str(tiny), backend="hf", device="cpu")
+    assert not model.training and next(model.parameters()).dtype == torch.float32
+    with pytest.raises(ValueError, match="unsloth"):
+        models.load_policy(str(tiny), backend="unsloth")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        models.load_policy("/no/such/checkpoint")
+
+
+def test_generation_truncates_and_counts(tiny):
+    model, tok = models.load_policy(str(tiny), device="cpu")
+    prompts = [make_prompt("Compute 1+2-1"), make_prompt("Compute 1+2-1 " + "and more " * 60)]
+    gen = generation.sample(model, tok, prompts, n=3, max_new_tokens=5, max_prompt_tokens=40, seed=0)
+    assert gen.n_truncated == 1
+    assert [len(t) for t in gen.texts] == [3, 3]
+    assert all(0 <= n <= 5 for row in gen.lengths for n in row)
+    again = generation.sample(model, tok, prompts, n=3, max_new_tokens=5, max_prompt_tokens=40, seed=0)
+    assert again.texts == gen.texts  # same seed, same samples
+    greedy = generation.sample(model, tok, prompts, n=3, max_new_tokens=5, greedy=True)
+    assert [len(t) for t in greedy.texts] == [1, 1]
+
+
+def test_torch_logprob_matches_direct_computation():
+    torch.manual_seed(0)
+    h, w, b = torch.randn(7, 16, requires_grad=True), torch.randn(11, 16), torch.randn(11)
+    labels = torch.randint(0, 11, (7,))
+    lp, ent, lssp, mean, top1 = training.TorchChunkedLogProb.apply(
+        h, w, b, labels, 0.7, 4, None, 1.0, ("log_probs", "entropy"))
+    logits = (h @ w.T + b) / 0.7
+    ref = torch.log_softmax(logits, -1)[torch.arange(7), labels]
+    assert torch.allclose(lp, ref, atol=1e-5)
+    p = torch.softmax(logits, -1)
+    assert torch.allclose(ent, -(p * p.log()).sum(-1), atol=1e-5)
+    assert lssp is None and mean is None and top1 is None
+    lp.sum().backward()
+    assert h.grad is not None and torch.isfinite(h.grad).all()
+    # soft-capping is applied after the logit scale and before the temperature, as TRL's kernel does
+    lp2, *_ = training.TorchChunkedLogProb.apply(h, w, None, labels, 1.0, 4, 2.0, 0.5, ("log_probs",))
+    ref2 = torch.log_softmax(2.0 * torch.tanh((h @ w.T) * 0.5 / 2.0), -1)[torch.arange(7), labels]
+    assert torch.allclose(lp2, ref2, atol=1e-5)
+
+
+def test_patch_trl_for_cpu_installs_the_stand_in():
+    import trl.trainer.utils as tu
+
+    training.patch_trl_for_cpu()
+    assert tu._ChunkedLogProbFunction is not None

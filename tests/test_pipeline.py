@@ -1,0 +1,66 @@
+"""End to end: papermill runs 00 -> 01 -> 07 on the smoke profile (the smallest micro world)."""
+
+import json
+import math
+
+import pytest
+
+from r1lib import pipeline
+from r1lib.config import STAGES
+from r1lib.rundir import Stage, read_stage
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("smoke_run")
+    report = pipeline.run("smoke", str(run_dir))
+    return run_dir, report
+
+
+def _finite(x):
+    return isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def test_every_stage_completes_with_finite_metrics(smoke_run):
+    run_dir, report = smoke_run
+    assert list(report) == list(STAGES) and all(isinstance(v, float) for v in report.values())
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["profile"] == "smoke" and manifest["packages"]["trl"] == "1.15.0"
+    for st in STAGES:
+        rec = read_stage(run_dir, st)
+        assert rec["status"] == "complete", st
+        assert (run_dir / st / f"{st}.ipynb").exists()
+        assert all((run_dir / p).exists() for p in rec["artifacts"].values())
+    base = read_stage(run_dir, "00_base_model")["metrics"]
+    assert _finite(base["pass@1"]) and _finite(base["greedy_acc"])
+    grpo = read_stage(run_dir, "01_r1_zero_grpo")["metrics"]
+    assert grpo["grpo_steps"] == 3 and _finite(grpo["final_accuracy"]) and _finite(grpo["s_per_step"])
+    assert (run_dir / "01_r1_zero_grpo" / "figures" / "training_curves.png").exists()
+
+
+def test_evaluation_table_contract(smoke_run):
+    run_dir, _ = smoke_run
+    table = read_stage(run_dir, "07_evaluation")["metrics"]["table"]
+    keys = {"checkpoint", "benchmark", "n", "k", "pass@1", "pass@1_ci95", "cons@k", "mean_length"}
+    assert {(r["checkpoint"], r["benchmark"]) for r in table} == {
+        (c, b) for c in ("base", "r1_zero") for b in ("micro_test", "gsm8k_test", "math500")}
+    for r in table:
+        assert keys <= set(r)
+        lo, hi = r["pass@1_ci95"]
+        assert 0 <= lo <= r["pass@1"] <= hi <= 1 and _finite(r["cons@k"]) and _finite(r["mean_length"])
+    micro = [r for r in table if r["benchmark"] == "micro_test"]
+    assert all(r["n"] == 16 and r["k"] == 2 for r in micro)
+
+
+def test_rerun_skips_complete_stages(smoke_run):
+    run_dir, _ = smoke_run
+    assert pipeline.plan("smoke", run_dir) == [(s, False) for s in STAGES]
+    # a GRPO setting changes 01 and everything below it, not 00
+    changed = pipeline.plan("smoke", run_dir, overrides={"grpo": {"steps": 4}})
+    assert changed == [("00_base_model", False), ("01_r1_zero_grpo", True), ("07_evaluation", True)]
+    assert pipeline.run("smoke", str(run_dir)) == {s: "skipped" for s in STAGES}
+
+
+def test_stage_refuses_to_start_without_upstream(tmp_path):
+    with pytest.raises(RuntimeError, match="needs 00_base_model"):
+        Stage.open("01_r1_zero_grpo", "smoke", str(tmp_path))

@@ -1,0 +1,46 @@
+import random
+
+from r1lib import world
+from r1lib.templates import make_prompt
+
+
+def test_splits_are_seeded_fixed_and_disjoint():
+    tr0, te0 = world.make_splits(300, 50, seed=0)
+    tr1, te1 = world.make_splits(300, 50, seed=1)
+    assert [p.expression for p in te0] == [p.expression for p in te1]  # test split fixed
+    assert [p.expression for p in tr0] != [p.expression for p in tr1]  # train follows the seed
+    assert not {p.expression for p in te0} & {p.expression for p in tr0 + tr1}
+    assert [p.expression for p in world.make_splits(300, 50, seed=0)[0]] == [p.expression for p in tr0]
+
+
+def test_problem_arithmetic_and_range():
+    _, test = world.make_splits(0, 200, seed=0)
+    for p in test:
+        assert p.value == eval(p.expression)  # noqa: S307 - our own generated digits and +/-
+        assert all(0 <= c <= 30 for *_, c in p.steps())
+        assert len(set(p.operands)) == len(p.operands)
+        assert 4 <= len(p.operands) <= 5
+    assert world.Problem("x", (7, 5, 3), ("+", "-")).answer == "9"
+
+
+def test_traces_follow_their_style():
+    p = world.Problem("x", (7, 5, 3, 8), ("+", "-", "+"))
+    mix = world.CorpusMix(p_step_slip=0.0)
+    rng = random.Random(0)
+    careful = world.trace(p, "careful", rng, mix)
+    assert careful == " <think> 7+5=12. 12-3=9. 9+8=17. </think> <answer> 17 </answer>"
+    check = world.trace(p, "check", rng, mix)
+    assert check.endswith("<answer> 17 </answer>") and world.style_of(check) == "check"
+    assert world.style_of(world.trace(p, "hasty", rng, mix)) == "hasty"
+    assert world.style_of(world.trace(p, "guess", rng, mix)) == "guess"
+    assert world.style_of(careful) == "careful"
+
+
+def test_corpus_mix_shares():
+    train, _ = world.make_splits(4000, 10, seed=0)
+    mix = world.CorpusMix()
+    docs, counts = world.pretraining_corpus(train, mix, 0, make_prompt)
+    assert len(docs) == sum(counts.values())
+    assert abs(counts["hasty"] / 4000 - mix.hasty) < 0.03
+    assert abs(counts["check"] / 4000 - mix.check) < 0.03
+    assert sum("等等" in d for d in docs) > 0  # language mixing exists in the corpus
