@@ -14,6 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from transformers.utils import logging as hf_logging
+
+hf_logging.disable_progress_bar()  # no "Loading weights" bars in notebooks and logs
 
 PAD, EOS = "<|pad|>", "<|endoftext|>"
 
@@ -21,8 +24,8 @@ PAD, EOS = "<|pad|>", "<|endoftext|>"
 def train_tokenizer(texts: list[str], vocab_size: int, out_dir: str | Path | None = None):
     """Train a byte-level BPE tokenizer on ``texts`` and wrap it for transformers.
 
-    Digit runs and the four tags are pre-split from the rest, so merges make whole numbers
-    (``12``) single tokens but never glue a number to an operator, and a prompt ending in
+    Digit runs (with a leading ``+``, ``-`` or ``=``) and the four tags are pre-split from the
+    rest, so merges make ``12``, ``-3`` and ``=15`` single tokens, and a prompt ending in
     ``Assistant:`` tokenizes the same whether or not `` <think>`` follows; everything else may
     merge across spaces, so the fixed R1-Zero template costs only a few tokens.
 
@@ -42,7 +45,7 @@ def train_tokenizer(texts: list[str], vocab_size: int, out_dir: str | Path | Non
 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(r"\d+| ?</?(?:think|answer)>"), behavior="isolated"),
+        pre_tokenizers.Split(Regex(r"[+\-=]?\d+| ?</?(?:think|answer)>"), behavior="isolated"),
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
     ])
     tok.decoder = decoders.ByteLevel()

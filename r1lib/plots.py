@@ -11,11 +11,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
 
-from r1lib.analysis import smooth  # noqa: E402
+from r1lib.analysis import smooth
 
 sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
 
@@ -84,7 +84,8 @@ def plot_eval_bars(table: pd.DataFrame, metric: str = "pass@1"):
             hi = [ci[1] - v if isinstance(ci, (list, tuple)) else 0
                   for v, ci in zip(sub[metric], sub["pass@1_ci95"])]
             yerr = [lo, hi]
-        ax.bar(xs, sub[metric], width, yerr=yerr, capsize=3, label=ck)
+        bars = ax.bar(xs, sub[metric], width, yerr=yerr, capsize=3, label=ck)
+        ax.bar_label(bars, fmt="%.3f", padding=2, fontsize=8)  # zeros stay readable
     ax.set_xticks(range(len(benches)), benches)
     ax.set(ylabel=f"{metric} (share of problems)", ylim=(0, 1.05), xlabel="benchmark",
            title=f"{metric} by checkpoint (T=0.6, top-p 0.95; bars: 95 % bootstrap CI)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import time
 from contextlib import contextmanager
@@ -105,7 +106,7 @@ class Stage:
 
     @classmethod
     def open(cls, name: str, profile: str = "micro", run_dir: str | None = None,
-             overrides: dict | None = None) -> "Stage":
+             overrides: dict | None = None) -> Stage:
         """Load the profile, check that upstream stages are complete, mark this one running.
 
         Raises:
@@ -122,6 +123,13 @@ class Stage:
                     f"stage {name} needs {up}, which is not complete in {rd} with the current "
                     f"settings: run notebooks/{up}.ipynb (or `python -m r1lib.pipeline "
                     f"--profile {cfg.name}`) first")
+        prev = read_stage(rd, name)
+        if prev and prev.get("config_hash") != st.config_hash:
+            # settings changed: a half-finished training of the old settings must not resume
+            shutil.rmtree(st.dir / "checkpoint", ignore_errors=True)
+            (st.dir / "metrics.jsonl").unlink(missing_ok=True)
+        elif prev is None or prev.get("status") == "complete":
+            (st.dir / "metrics.jsonl").unlink(missing_ok=True)  # a fresh run logs afresh
         st.dir.mkdir(parents=True, exist_ok=True)
         (st.dir / "figures").mkdir(exist_ok=True)
         if not (rd / "manifest.json").exists():

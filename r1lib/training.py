@@ -64,15 +64,19 @@ def patch_trl_for_cpu() -> bool:
     return True
 
 
-def _jsonl_callback(path: Path, tokens_per_step: int | None = None):
+def _jsonl_callback(path: Path, tokens_per_step: int | None = None, print_every: int = 10):
     from transformers import TrainerCallback
 
     class JsonlLogger(TrainerCallback):
-        """Appends every log event to ``metrics.jsonl`` with wall time and throughput."""
+        """Appends every log event to ``metrics.jsonl`` with wall time and throughput, and
+        prints a one-line summary about ``print_every`` times per run."""
 
         def __init__(self):
             self.t0 = time.perf_counter()
             self.last = (0, self.t0)
+
+        def on_train_begin(self, args, state, control, **kw):
+            self.every = max(1, state.max_steps // print_every)
 
         def on_log(self, args, state, control, logs=None, **kw):
             now = time.perf_counter()
@@ -85,8 +89,23 @@ def _jsonl_callback(path: Path, tokens_per_step: int | None = None):
             self.last = (state.global_step, now)
             with open(path, "a") as f:
                 f.write(json.dumps(row) + "\n")
+            if state.global_step % self.every == 0 or state.global_step == state.max_steps:
+                keys = ["loss", "reward", "rewards/accuracy/mean", "completions/mean_length", "kl",
+                        "tokens_per_s", "step_time"]
+                shown = " ".join(f"{k.split('/')[-2] if k.count('/') > 1 else k}={row[k]:.4g}"
+                                 for k in keys if isinstance(row.get(k), float))
+                print(f"step {state.global_step}/{state.max_steps} {row['elapsed_s']:.0f}s {shown}",
+                      flush=True)
 
     return JsonlLogger()
+
+
+def _quiet(trainer) -> None:
+    """Drop the Trainer's own per-step printing; ``JsonlLogger`` prints a summary instead."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
 
 
 def latest_checkpoint(trainer_dir: Path) -> str | None:
@@ -152,6 +171,7 @@ def pretrain(model, tok, docs: list[str], cfg: PretrainConfig, out_dir: Path, se
     trainer = Trainer(model=model, args=args, train_dataset=ds,
                       data_collator=DataCollatorForLanguageModeling(tok, mlm=False),
                       callbacks=[_jsonl_callback(metrics_path, tokens_per_step)])
+    _quiet(trainer)
     t0 = time.perf_counter()
     out = trainer.train(resume_from_checkpoint=latest_checkpoint(trainer_dir))
     train_s = time.perf_counter() - t0
@@ -275,6 +295,7 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
         log.rows = prev[prev.step <= done].to_dict("records")
     saver = _parquet_saver(log, completions_path)
     trainer.add_callback(saver)
+    _quiet(trainer)
     t0 = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume)
     train_s = time.perf_counter() - t0

@@ -33,6 +33,8 @@ import random
 import re
 from dataclasses import dataclass
 
+from r1lib.config import CorpusConfig
+
 CONNECTIVES = {
     # language -> (check opener, closing when the check confirms, closing when it corrects)
     "en": ("Wait, let me check step by step.", "So {c} is right.", "So the answer is {c}."),
@@ -97,7 +99,7 @@ def sample_problem(rng: random.Random, pid: str, n_operands: tuple[int, int],
     return Problem(pid, tuple(operands), tuple(ops))
 
 
-def make_splits(n_train: int, n_test: int, seed: int, n_operands=(5, 6), max_total: int = 30,
+def make_splits(n_train: int, n_test: int, seed: int, n_operands=(6, 8), max_total: int = 30,
                 test_seed: int = 1234) -> tuple[list[Problem], list[Problem]]:
     """The train and held-out test problems.
 
@@ -124,23 +126,8 @@ def make_splits(n_train: int, n_test: int, seed: int, n_operands=(5, 6), max_tot
     return train, test
 
 
-@dataclass(frozen=True)
-class CorpusMix:
-    """Shares of trace styles in the pretraining corpus and their error rates.
-
-    The defaults make the hasty style dominant and reflection rare (DESIGN.md §5); see the
-    module docstring for what each style looks like.
-    """
-
-    guess: float = 0.10           # short guesses: "It is about N"
-    hasty: float = 0.60           # the whole chain in one step; dominant, so greedy follows it
-    careful: float = 0.04         # one operation per step, with slips; rare, so that careful
-    #                               work appears mostly as a check after "wait"
-    check: float = 0.26           # hasty, then "wait" and a careful re-derivation
-    p_hasty_correct: float = 0.35  # how often a hasty one-step result is right
-    p_step_slip: float = 0.04     # per-step slip rate of the careful style
-    p_zh: float = 0.25            # share of check traces with Chinese connectives
-    drill_share: float = 0.05     # share of documents that are single-fact drills
+# Style shares and error rates of the corpus: one definition, in the profile schema.
+CorpusMix = CorpusConfig
 
 
 def _slip(rng: random.Random, value: int, spread: int = 3) -> int:
@@ -148,7 +135,11 @@ def _slip(rng: random.Random, value: int, spread: int = 3) -> int:
 
 
 def _fmt_steps(steps) -> str:
-    return " ".join(f"{a}{op}{b}={c}." for a, op, b, c in steps)
+    """``7+5=12, 12-3=9, 9+8=17.``: each step restates the running total. With the tokenizer's
+    op-operand tokens (``-3``) every step is the same few tokens, so the next operand is always
+    the successor, in the prompt, of the operand used three tokens earlier: a plain induction
+    look-up that a tiny model learns reliably."""
+    return ", ".join(f"{a}{op}{b}={c}" for a, op, b, c in steps) + "."
 
 
 def trace(problem: Problem, style: str, rng: random.Random, mix: CorpusMix) -> str:
@@ -243,5 +234,4 @@ def write_jsonl(records: list[dict], path) -> None:
     import json
 
     with open(path, "w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)

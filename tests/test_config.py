@@ -74,3 +74,9 @@ def test_stage_hash_follows_dependencies():
                for s in ("00_base_model", "01_r1_zero_grpo", "07_evaluation"))
     with pytest.raises(KeyError):
         stage_hash(a, "99_nope")
+
+
+def test_operand_range_is_checked(tmp_path):
+    p = write(tmp_path, "name: x\nworld: {n_operands: [5, 12]}\n")
+    with pytest.raises(ConfigError, match="world.n_operands"):
+        load_profile(str(p))

@@ -19,8 +19,10 @@ def tiny(tmp_path_factory):
 
 
 def test_tokenizer_round_trip_and_reload(tiny):
+    from transformers import PreTrainedTokenizerFast
+
     tok = models.load_tokenizer(tiny)
-    assert type(tok).__name__ == "PreTrainedTokenizerFast"
+    assert isinstance(tok, PreTrainedTokenizerFast)
     assert tok.padding_side == "left" and tok.pad_token is not None
     for text in [CORPUS[0], r"$\frac{1}{2}$ 和 ½", "Janet’s ducks lay 16 eggs"]:
         assert tok.decode(tok(text).input_ids) == text
@@ -49,11 +51,12 @@ def test_load_policy(tiny):
 def test_generation_truncates_and_counts(tiny):
     model, tok = models.load_policy(str(tiny), device="cpu")
     prompts = [make_prompt("Compute 1+2-1"), make_prompt("Compute 1+2-1 " + "and more " * 60)]
-    gen = generation.sample(model, tok, prompts, n=3, max_new_tokens=5, max_prompt_tokens=40, seed=0)
+    limit = len(tok(prompts[0]).input_ids) + 2  # the first fits, the second does not
+    gen = generation.sample(model, tok, prompts, n=3, max_new_tokens=5, max_prompt_tokens=limit, seed=0)
     assert gen.n_truncated == 1
     assert [len(t) for t in gen.texts] == [3, 3]
     assert all(0 <= n <= 5 for row in gen.lengths for n in row)
-    again = generation.sample(model, tok, prompts, n=3, max_new_tokens=5, max_prompt_tokens=40, seed=0)
+    again = generation.sample(model, tok, prompts, n=3, max_new_tokens=5, max_prompt_tokens=limit, seed=0)
     assert again.texts == gen.texts  # same seed, same samples
     greedy = generation.sample(model, tok, prompts, n=3, max_new_tokens=5, greedy=True)
     assert [len(t) for t in greedy.texts] == [1, 1]

@@ -16,10 +16,10 @@ def test_splits_are_seeded_fixed_and_disjoint():
 def test_problem_arithmetic_and_range():
     _, test = world.make_splits(0, 200, seed=0)
     for p in test:
-        assert p.value == eval(p.expression)  # noqa: S307 - our own generated digits and +/-
+        assert p.value == eval(p.expression)
         assert all(0 <= c <= 30 for *_, c in p.steps())
         assert len(set(p.operands)) == len(p.operands)
-        assert 4 <= len(p.operands) <= 5
+        assert 6 <= len(p.operands) <= 8
     assert world.Problem("x", (7, 5, 3), ("+", "-")).answer == "9"
 
 
@@ -28,7 +28,7 @@ def test_traces_follow_their_style():
     mix = world.CorpusMix(p_step_slip=0.0)
     rng = random.Random(0)
     careful = world.trace(p, "careful", rng, mix)
-    assert careful == " <think> 7+5=12. 12-3=9. 9+8=17. </think> <answer> 17 </answer>"
+    assert careful == " <think> 7+5=12, 12-3=9, 9+8=17. </think> <answer> 17 </answer>"
     check = world.trace(p, "check", rng, mix)
     assert check.endswith("<answer> 17 </answer>") and world.style_of(check) == "check"
     assert world.style_of(world.trace(p, "hasty", rng, mix)) == "hasty"
