@@ -89,6 +89,8 @@ def _jsonl_callback(path: Path, tokens_per_step: int | None = None, print_every:
             self.last = (state.global_step, now)
             with open(path, "a") as f:
                 f.write(json.dumps(row) + "\n")
+            if "train_runtime" in row:  # the trainer's closing summary: logged, not printed
+                return
             if state.global_step % self.every == 0 or state.global_step == state.max_steps:
                 keys = ["loss", "reward", "rewards/accuracy/mean", "completions/mean_length", "kl",
                         "tokens_per_s", "step_time"]

@@ -1,0 +1,57 @@
+import pandas as pd
+
+from r1lib import training
+from r1lib.config import GRPOConfig
+
+
+def test_paper_objective_maps_onto_trl(tmp_path):
+    args = training.grpo_args(GRPOConfig(prompts_per_step=4, num_generations=8, beta=0.001, epsilon=0.2),
+                              tmp_path, seed=3)
+    assert args.loss_type == "grpo" and args.scale_rewards == "group"  # eq. 1 and eq. 3
+    assert args.beta == 0.001 and args.epsilon == 0.2 and args.num_iterations == 1
+    assert args.per_device_train_batch_size == 32 and args.num_generations == 8
+    assert args.seed == 3 and not args.gradient_checkpointing and not args.bf16
+
+
+def test_dr_grpo_variant(tmp_path):
+    args = training.grpo_args(GRPOConfig(variant="dr_grpo"), tmp_path, seed=0)
+    assert args.loss_type == "dr_grpo" and args.scale_rewards == "none"
+
+
+def test_completion_log_records_every_reward(tmp_path):
+    def accuracy(completions, **kw):
+        return [1.0 if "4" in c else 0.0 for c in completions]
+
+    def fmt(completions, **kw):
+        return [None] * len(completions)
+
+    fmt.__name__ = "format"
+    log = training.CompletionLog()
+    wrapped = log.wrap([accuracy, fmt])
+    assert [f.__name__ for f in wrapped] == ["accuracy", "format"]
+
+    class State:
+        global_step = 6
+
+    kw = dict(prompts=["p", "p"], completions=["4", "5"], completion_ids=[[1, 2], [3]], id=["a", "b"],
+              trainer_state=State())
+    assert wrapped[0](**kw) == [1.0, 0.0]
+    wrapped[1](**kw)
+    assert log.rows == [
+        {"step": 7, "prompt_id": "a", "completion": "4", "length": 2, "accuracy": 1.0, "format": None},
+        {"step": 7, "prompt_id": "b", "completion": "5", "length": 1, "accuracy": 0.0, "format": None},
+    ]
+    log.to_parquet(tmp_path / "c.parquet")
+    assert len(pd.read_parquet(tmp_path / "c.parquet")) == 2
+
+
+def test_pack_blocks():
+    class Tok:
+        eos_token_id = 0
+
+        def __call__(self, docs):
+            class R:
+                input_ids = [[1, 2, 3], [4, 5]]
+            return R()
+
+    assert training.pack_blocks(Tok(), ["a", "b"], 3) == [[1, 2, 3], [0, 4, 5]]
