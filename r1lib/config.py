@@ -116,6 +116,28 @@ class GRPOConfig(_Section):
         return self
 
 
+class SFTConfig(_Section):
+    """Supervised fine-tuning through TRL's ``SFTTrainer`` (cold start, rejection-sampling SFT,
+    distillation): loss on completion tokens only."""
+
+    steps: int = Field(300, gt=0)
+    batch_size: int = Field(16, gt=0)       # sequences per step
+    lr: float = Field(5e-4, gt=0)
+    warmup_steps: int = Field(10, ge=0)
+    max_length: int = Field(256, gt=8)      # prompt + completion tokens; longer ones are truncated
+    save_steps: int = Field(100, gt=0)      # checkpoint period, for resuming
+
+
+class RewardModelConfig(_Section):
+    """A preference reward model trained with TRL's ``RewardTrainer`` (Bradley-Terry loss)."""
+
+    steps: int = Field(200, gt=0)
+    batch_size: int = Field(16, gt=0)       # preference pairs per step
+    lr: float = Field(5e-4, gt=0)
+    max_length: int = Field(256, gt=8)
+    save_steps: int = Field(100, gt=0)
+
+
 class BenchmarkEval(_Section):
     """How one benchmark is evaluated."""
 
