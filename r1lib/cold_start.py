@@ -1,0 +1,123 @@
+"""Cold-start data (DeepSeek-R1 §2.3.1): long chains of thought in a readable pattern.
+
+The paper defines the readable output as ``|special_token|<reasoning_process>|special_token|
+<summary>``: the reasoning, then a short summary for the reader. Here the reasoning sits in the
+think block and the summary follows it, stating the final answer in ``\\boxed{}`` as R1 does:
+
+    `` <think> 1+9=10, 10-2=8, …, 17-4=13. </think> So 1+9-2+7+5-3-4 = \\boxed{13}.``
+
+The accuracy reward already counts a ``\\boxed{}`` outside the think block as the final answer,
+so rule rewards carry over unchanged; ``readable_format`` is the format reward of this pattern.
+
+Cold-start data comes from the three sources the paper names, each filtered for language
+mixing, missing summaries and wrong answers, with counts per source and per filter:
+1. few-shot prompting with long-CoT examples;
+2. prompting for detailed answers with reflection and verification;
+3. R1-Zero outputs rewritten into the readable format by rule-based post-processing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from r1lib.rewards import completion_text, register_reward
+
+SUMMARY = "So {expression} = \\boxed{{{answer}}}."
+_TAGS = ("<think>", "</think>", "<answer>", "</answer>")
+_BOXED = re.compile(r"\\boxed\s*\{")
+
+
+def readable(reasoning: str, summary: str) -> str:
+    """Assemble a completion in the readable pattern: `` <think> reasoning </think> summary``."""
+    return f" <think> {reasoning.strip()} </think> {summary.strip()}"
+
+
+def split_readable(completion: str) -> tuple[str, str] | None:
+    """(reasoning, summary) of a completion with exactly one think block, or None."""
+    if completion.count("<think>") != 1 or completion.count("</think>") != 1:
+        return None
+    head, _, rest = completion.partition("<think>")
+    reasoning, _, summary = rest.partition("</think>")
+    if head.strip():
+        return None
+    return reasoning.strip(), summary.strip()
+
+
+def readable_ok(completion: str) -> bool:
+    """Whether ``completion`` follows the readable pattern exactly.
+
+    One think block first (only whitespace before it), non-empty reasoning, then a non-empty
+    summary with no think/answer tags and exactly one ``\\boxed{…}``.
+
+    Source: DeepSeek-R1 §2.3.1 (readable pattern: reasoning, then a summary).
+    """
+    parts = split_readable(completion)
+    if parts is None:
+        return False
+    reasoning, summary = parts
+    if not reasoning or not summary or any(t in reasoning or t in summary for t in _TAGS):
+        return False
+    return len(_BOXED.findall(summary)) == 1
+
+
+@register_reward("readable_format")
+def readable_format_reward(completions: list, **kwargs) -> list[float]:
+    """Format reward of the readable pattern: 1.0 iff :func:`readable_ok`, else 0.0.
+
+    Args:
+        completions: strings or conversational message lists (TRL signature).
+
+    Returns:
+        ``list[float]`` of ``len(completions)``.
+
+    Source: DeepSeek-R1 §2.3.1-2.3.2 (cold-start pattern, kept by the format reward in RL).
+    """
+    return [1.0 if readable_ok(completion_text(c)) else 0.0 for c in completions]
+
+
+def _answer_block(completion: str) -> str | None:
+    m = re.search(r"<answer>(.*?)</answer>", completion, flags=re.S)
+    return m.group(1).strip() if m else None
+
+
+def rewrite_r1_zero(completion: str, expression: str) -> str | None:
+    """Rule-based post-processing of an R1-Zero output into the readable pattern.
+
+    Keeps the reasoning of the think block and replaces the bare ``<answer>`` block with a
+    summary that restates the problem and boxes the answer. Returns None when the output has
+    no single think block or no answer to summarise (nothing to rewrite). Language mixing is
+    not repaired here: the cold-start filters drop it.
+
+    Source: DeepSeek-R1 §2.3.1 ("gathering DeepSeek-R1-Zero outputs in a readable format,
+    and refining the results through post-processing by human annotators"; here by rules).
+    """
+    head, sep, rest = completion.partition("<think>")
+    if not sep or head.strip() or rest.count("</think>") != 1:
+        return None
+    reasoning, _, after = rest.partition("</think>")
+    answer = _answer_block(after)
+    if not reasoning.strip() or not answer or any(t in reasoning for t in _TAGS):
+        return None
+    return readable(reasoning, SUMMARY.format(expression=expression, answer=answer))
+
+
+def apply_filters(records: list[dict], filters: dict) -> tuple[list[dict], dict[str, int]]:
+    """Keep records that pass every filter, counting rejections by the first failing filter.
+
+    Args:
+        records: dicts with at least ``completion``.
+        filters: ordered ``name -> f(record) -> bool`` (True keeps).
+
+    Returns:
+        (kept records, ``{"in": n, "rejected_by_<name>": …, "kept": n}``).
+    """
+    counts = {"in": len(records), **{f"rejected_by_{n}": 0 for n in filters}}
+    kept = []
+    for r in records:
+        failed = next((n for n, f in filters.items() if not f(r)), None)
+        if failed is None:
+            kept.append(r)
+        else:
+            counts[f"rejected_by_{failed}"] += 1
+    counts["kept"] = len(kept)
+    return kept, counts

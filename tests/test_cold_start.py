@@ -1,0 +1,46 @@
+from r1lib import cold_start
+from r1lib.rewards import get_reward_funcs
+from r1lib.verify import answer_is_correct
+
+GOOD = " <think> 1+9=10, 10-2=8. </think> So 1+9-2 = \\boxed{8}."
+
+
+def test_readable_pattern():
+    assert cold_start.readable_ok(GOOD)
+    assert cold_start.split_readable(GOOD) == ("1+9=10, 10-2=8.", "So 1+9-2 = \\boxed{8}.")
+    bad = [
+        " <think> 1+9=10 </think>",                                   # no summary
+        " <think> 1+9=10 </think> So it is 10.",                      # summary without a boxed answer
+        " <think> 1+9=10 </think> \\boxed{10} or \\boxed{11}",        # two answers
+        " <think> </think> So \\boxed{10}.",                          # empty reasoning
+        "x <think> 1+9=10 </think> So \\boxed{10}.",                  # text before the think block
+        " <think> a </think> <think> b </think> So \\boxed{10}.",     # two think blocks
+        " <think> 1+9=10 </think> So <answer> \\boxed{10} </answer>",  # tags in the summary
+    ]
+    assert [cold_start.readable_ok(b) for b in bad] == [False] * len(bad)
+    (f,) = get_reward_funcs(["readable_format"])
+    assert f(completions=[GOOD] + bad) == [1.0] + [0.0] * len(bad)
+
+
+def test_accuracy_reward_reads_the_summary_box():
+    assert answer_is_correct(GOOD, "8") == 1.0
+    assert answer_is_correct(GOOD, "9") == 0.0
+    assert answer_is_correct(" <think> \\boxed{8} </think> So it is 9.", "8") == 0.0
+
+
+def test_rewrite_r1_zero_output():
+    out = cold_start.rewrite_r1_zero(" <think> 1+9-2=9. Wait, 1+9=10, 10-2=8. </think> <answer> 8 </answer>",
+                                     "1+9-2")
+    assert out == " <think> 1+9-2=9. Wait, 1+9=10, 10-2=8. </think> So 1+9-2 = \\boxed{8}."
+    assert cold_start.readable_ok(out) and answer_is_correct(out, "8") == 1.0
+    assert cold_start.rewrite_r1_zero(" <think> x </think>", "1+2") is None           # nothing to summarise
+    assert cold_start.rewrite_r1_zero("<answer> 3 </answer>", "1+2") is None          # no reasoning
+    assert cold_start.rewrite_r1_zero(" <think> a <think> b </think> <answer> 3 </answer>", "1+2") is None
+
+
+def test_apply_filters_counts_first_failure():
+    recs = [{"completion": c, "ok": ok} for c, ok in [("a", True), ("bb", True), ("ccc", False), ("dddd", False)]]
+    filters = {"correct": lambda r: r["ok"], "short": lambda r: len(r["completion"]) < 2}
+    kept, counts = cold_start.apply_filters(recs, filters)
+    assert [r["completion"] for r in kept] == ["a"]
+    assert counts == {"in": 4, "rejected_by_correct": 2, "rejected_by_short": 1, "kept": 1}
