@@ -106,7 +106,9 @@ class GRPOConfig(_Section):
     reward_funcs: list[str] = ["accuracy", "format"]  # names in r1lib.rewards.REWARD_FUNCS
     reward_weights: list[float] | None = None        # None: all 1.0
     save_steps: int = Field(50, gt=0)        # checkpoint period, for resuming
-    log_every: int = Field(10, gt=0)         # steps between evaluation probes in the log
+    probe_every: int = Field(20, gt=0)       # steps between held-out probes (accuracy vs step)
+    probe_problems: int = Field(100, ge=0)   # held-out problems per probe (0: no probes)
+    probe_k: int = Field(4, gt=0)            # samples per problem at the evaluation temperature
 
     @model_validator(mode="after")
     def _check(self):

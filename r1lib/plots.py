@@ -102,3 +102,22 @@ def plot_loss(log: pd.DataFrame, title: str, window: int = 9):
     ax.set(xlabel="optimizer step", ylabel="next-token loss (nats/token)", title=title)
     fig.tight_layout()
     return fig
+
+
+def plot_heldout(probes: pd.DataFrame, title: str):
+    """Held-out accuracy against RL step: pass@1 (with its 95 % bootstrap band) and cons@k,
+    from the ``probes.jsonl`` the GRPO probe writes (paper Fig. 2 for the micro world)."""
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    k = int(probes["k"].iloc[0]) if "k" in probes else None
+    ax.plot(probes.step, probes["pass@1"], marker="o", lw=2, label="pass@1")
+    if "pass@1_ci95" in probes:
+        lo = [ci[0] for ci in probes["pass@1_ci95"]]
+        hi = [ci[1] for ci in probes["pass@1_ci95"]]
+        ax.fill_between(probes.step, lo, hi, alpha=0.2)
+    ax.plot(probes.step, probes["cons@k"], marker="s", lw=2, ls="--", label=f"cons@{k}")
+    n = int(probes["n"].iloc[0]) if "n" in probes else "?"
+    ax.set(xlabel="GRPO step", ylabel="held-out accuracy (share of problems)", ylim=(-0.02, 1.02),
+           title=f"{title}\n{n} held-out problems, k={k} samples at T=0.6")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig

@@ -259,13 +259,54 @@ def grpo_args(cfg: GRPOConfig, out: Path, seed: int):
     )
 
 
+def _heldout_probe(probe_records: list[dict], cfg: GRPOConfig, path: Path, tok, seed: int):
+    """A callback that scores the policy on held-out problems every ``cfg.probe_every`` steps.
+
+    Each probe samples ``cfg.probe_k`` completions per problem at T=0.6, top-p 0.95 (the
+    evaluation protocol) and appends ``{step, pass@1, pass@1_ci95, cons@k, mean_length}`` to
+    ``path`` (JSON lines). The torch RNG state is saved and restored around each probe, so
+    probing does not change the training run.
+    """
+    from transformers import TrainerCallback
+
+    from r1lib.evaluation import evaluate_benchmark
+
+    class Probe(TrainerCallback):
+        def _probe(self, step, model):
+            rng = torch.get_rng_state()
+            was_training = model.training
+            model.eval()
+            try:
+                row, _ = evaluate_benchmark(model, tok, "policy", "probe", probe_records, cfg.probe_k,
+                                            cfg.max_completion_length, seed=seed + step)
+            finally:
+                torch.set_rng_state(rng)
+                model.train(was_training)
+            keep = {k: row[k] for k in ("pass@1", "pass@1_ci95", "cons@k", "mean_length", "n", "k")}
+            with open(path, "a") as f:
+                f.write(json.dumps({"step": step, **keep}) + "\n")
+
+        def on_train_begin(self, args, state, control, model=None, **kw):
+            if state.global_step == 0:
+                self._probe(0, model)
+
+        def on_step_end(self, args, state, control, model=None, **kw):
+            if state.global_step % cfg.probe_every == 0 or state.global_step == state.max_steps:
+                self._probe(state.global_step, model)
+
+    return Probe()
+
+
 def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Path, seed: int,
-             metrics_path: Path, completions_path: Path) -> dict:
+             metrics_path: Path, completions_path: Path, probe_records: list[dict] | None = None,
+             probes_path: Path | None = None) -> dict:
     """GRPO on ``records`` (``prompt``, ``answer``, ``id``) starting from ``model_path``.
 
     The reference model is the starting policy (TRL loads it when ``beta > 0``). Rewards are
     the registry functions named in ``cfg.reward_funcs``. Every rollout is logged to
-    ``completions_path`` (parquet) and per-step metrics to ``metrics_path``.
+    ``completions_path`` (parquet) and per-step metrics to ``metrics_path``. With
+    ``probe_records`` (held-out ``{id, problem, answer}``) and ``probes_path``, the policy is
+    scored on held-out problems every ``cfg.probe_every`` steps (accuracy vs step).
 
     Returns:
         ``{"grpo_steps", "train_s", "s_per_step", "final_reward", "final_accuracy"}``
@@ -297,6 +338,10 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
         log.rows = prev[prev.step <= done].to_dict("records")
     saver = _parquet_saver(log, completions_path)
     trainer.add_callback(saver)
+    if probe_records and probes_path is not None and cfg.probe_problems > 0:
+        if resume is None:
+            probes_path.unlink(missing_ok=True)
+        trainer.add_callback(_heldout_probe(probe_records[:cfg.probe_problems], cfg, probes_path, tok, seed))
     _quiet(trainer)
     t0 = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume)
