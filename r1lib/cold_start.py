@@ -121,3 +121,61 @@ def apply_filters(records: list[dict], filters: dict) -> tuple[list[dict], dict[
             counts[f"rejected_by_{failed}"] += 1
     counts["kept"] = len(kept)
     return kept, counts
+
+
+def example_completion(problem) -> str:
+    """A hand-written long-CoT example in the readable pattern for a micro ``Problem``: the
+    step-by-step work, a check, and the summary (the few-shot examples of source 1)."""
+    from r1lib.world import _fmt_steps
+
+    steps = _fmt_steps(problem.steps())
+    reasoning = f"{steps} Let me verify: {steps}"
+    return readable(reasoning, SUMMARY.format(expression=problem.expression, answer=problem.answer))
+
+
+def few_shot_prompt(examples: list[tuple[str, str]], problem: str, separator: str) -> str:
+    """Source 1 (few-shot prompting with long-CoT examples): ``k`` solved examples, each a
+    prompt in the R1-Zero template followed by its readable completion, then the problem.
+
+    Args:
+        examples: ``(problem text, completion)`` pairs.
+        problem: the problem to solve.
+        separator: put between documents (the tokenizer's EOS, as in pretraining).
+    """
+    from r1lib.templates import make_prompt
+
+    shots = "".join(make_prompt(p) + c + separator for p, c in examples)
+    return shots + make_prompt(problem)
+
+
+def grade(records: list[dict], verifier=None) -> list[dict]:
+    """Add ``correct`` (bool) to records with ``completion`` and ``answer``, in one batch."""
+    from r1lib.verify import batch_answers_correct
+
+    scores = batch_answers_correct([r["completion"] for r in records], [r["answer"] for r in records],
+                                   verifier)
+    return [{**r, "correct": bool(s)} for r, s in zip(records, scores)]
+
+
+def cold_start_filters(target_language: str = "en") -> dict:
+    """The paper's cold-start filters, in order: the readable pattern (a summary with one boxed
+    answer), no language mixing, a correct answer. Each is ``f(record) -> bool`` on graded
+    records (see :func:`grade`), for :func:`apply_filters`.
+
+    Source: DeepSeek-R1 §2.3.1 ("filter out results that are not reader-friendly"), §2.3.3
+    ("filtered out chain-of-thought with mixed languages … wrong answers").
+    """
+    from r1lib.language import is_mixed
+
+    return {
+        "no_summary": lambda r: readable_ok(r["completion"]),
+        "language_mixing": lambda r: not is_mixed(r["completion"])
+        and _lang_ok(r["completion"], target_language),
+        "wrong_answer": lambda r: r["correct"],
+    }
+
+
+def _lang_ok(text: str, target: str) -> bool:
+    from r1lib.language import target_language_share
+
+    return target_language_share(text, target) == 1.0

@@ -44,3 +44,27 @@ def test_apply_filters_counts_first_failure():
     kept, counts = cold_start.apply_filters(recs, filters)
     assert [r["completion"] for r in kept] == ["a"]
     assert counts == {"in": 4, "rejected_by_correct": 2, "rejected_by_short": 1, "kept": 1}
+
+
+def test_example_and_few_shot_prompt():
+    from r1lib.world import Problem
+
+    p = Problem("x", (1, 9, 2), ("+", "-"))
+    ex = cold_start.example_completion(p)
+    assert cold_start.readable_ok(ex) and answer_is_correct(ex, "8") == 1.0
+    assert ex.count("1+9=10, 10-2=8.") == 2  # the work and its verification
+    prompt = cold_start.few_shot_prompt([(p.problem, ex)], "Compute 3+4", "<|endoftext|>")
+    assert prompt.endswith("User: Compute 3+4. Assistant:") and prompt.count("Assistant:") == 2
+
+
+def test_cold_start_filters_on_graded_records():
+    recs = cold_start.grade([
+        {"completion": GOOD, "answer": "8"},
+        {"completion": GOOD, "answer": "9"},                                          # wrong
+        {"completion": " <think> 1+9=10, 等等 10-2=8. </think> So \\boxed{8}.", "answer": "8"},  # mixed
+        {"completion": " <think> 1+9=10, 10-2=8. </think> <answer> 8 </answer>", "answer": "8"},  # no summary
+    ])
+    kept, counts = cold_start.apply_filters(recs, cold_start.cold_start_filters())
+    assert len(kept) == 1 and kept[0]["answer"] == "8"
+    assert counts == {"in": 4, "rejected_by_no_summary": 1, "rejected_by_language_mixing": 1,
+                      "rejected_by_wrong_answer": 1, "kept": 1}
