@@ -1,0 +1,315 @@
+"""Supervised fine-tuning, rejection sampling and the non-reasoning SFT data.
+
+- ``run_sft``: TRL ``SFTTrainer`` on prompt-completion pairs, loss on completion tokens only
+  (cold start §2.3.1, rejection-sampling SFT §2.3.3, distillation §2.4 of DeepSeek-R1,
+  arXiv 2501.12948). Same conventions as ``r1lib.training``: ``metrics.jsonl``, checkpoints
+  under ``<out_dir>/_trainer`` for resuming, final model + tokenizer in ``out_dir``.
+- ``make_sft_trainer``: the configured ``SFTTrainer`` itself (used by ``run_sft``; handy for
+  inspecting the prepared dataset and the collator's batches).
+- ``rejection_sample``: sample ``n`` completions per problem, keep the correct ones that pass
+  the caller's filters (§2.3.3: "we perform rejection sampling and ... retain only the correct
+  responses"; mixed languages, long paragraphs and code blocks filtered out).
+- ``load_sft_data``: the real non-reasoning SFT files under ``<data_root>/sft`` (§2.3.3
+  "Non-Reasoning data", self-cognition), placeholders filled.
+
+TRL 1.15 on CPU (DESIGN.md §5, library pitfalls): ``SFTTrainer`` always installs TRL's fused
+log-prob LM head (``add_fused_lm_head``), whose kernel needs Triton, so it needs the same
+``patch_trl_for_cpu`` as GRPO; ``SFTConfig`` defaults to ``bf16=True`` and
+``gradient_checkpointing=True``, both switched off here. ``SFTTrainer`` appends the
+tokenizer's EOS to each completion (text level, unless the completion already ends with it)
+and builds ``labels`` with ``-100`` on prompt tokens while preparing the dataset.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from r1lib.config import SFTConfig
+
+__all__ = ["load_sft_data", "make_sft_trainer", "rejection_sample", "run_sft"]
+
+_PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}")
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def make_sft_trainer(model, tok, records: list[dict], cfg: SFTConfig, trainer_dir: Path,
+                     seed: int, callbacks: list | None = None):
+    """Build TRL's ``SFTTrainer`` for prompt-completion records with CPU-safe settings.
+
+    Args:
+        model: causal LM (put in train mode here).
+        tok: its tokenizer; ``tok.eos_token`` is appended to every completion by TRL.
+        records: ``[{"prompt": str, "completion": str, ...}]``; other keys are ignored. The
+            prompt is used verbatim (already templated), the completion follows it directly.
+        cfg: steps, batch size (sequences per step), lr (cosine schedule after
+            ``warmup_steps`` linear warm-up steps), ``max_length`` (tokens of prompt +
+            completion + EOS; longer examples keep their first ``max_length`` tokens and lose
+            the EOS; examples whose completion is cut off entirely are dropped by TRL),
+            ``save_steps`` (checkpoint period).
+        trainer_dir: checkpoints go here (``checkpoint-N``, only the newest kept).
+        seed: data order and dropout seed.
+        callbacks: extra ``transformers.TrainerCallback`` objects.
+
+    Returns:
+        ``trl.SFTTrainer``; ``trainer.train_dataset`` holds the tokenized examples
+        (``input_ids``, ``labels`` with ``-100`` on prompt tokens, each a list of ints).
+
+    Raises:
+        ValueError: ``records`` is empty or a record lacks a string ``prompt``/``completion``.
+
+    Source: TRL ``SFTTrainer`` / ``SFTConfig`` (``completion_only_loss=True``, no packing).
+    """
+    import datasets
+    from datasets import Dataset
+    from trl import SFTConfig as TRLSFTConfig
+    from trl import SFTTrainer
+
+    from r1lib.training import _common_args, patch_trl_for_cpu
+
+    if not records:
+        raise ValueError("run_sft: no training records")
+    for i, r in enumerate(records):
+        if not isinstance(r.get("prompt"), str) or not isinstance(r.get("completion"), str):
+            raise ValueError(f"run_sft: record {i} (id {r.get('id')!r}) needs string 'prompt' "
+                             f"and 'completion', got keys {sorted(r)}")
+    patch_trl_for_cpu()  # SFTTrainer's fused LM head uses the same Triton kernel as GRPO
+    model.train()
+    ds = Dataset.from_list([{"prompt": r["prompt"], "completion": r["completion"]}
+                            for r in records])
+    args = TRLSFTConfig(
+        **_common_args(cfg.steps, cfg.lr, trainer_dir, seed, cfg.save_steps),
+        per_device_train_batch_size=cfg.batch_size, max_length=cfg.max_length,
+        lr_scheduler_type="cosine", warmup_steps=cfg.warmup_steps,
+        gradient_checkpointing=False, packing=False, padding_free=False,
+        completion_only_loss=True, dataset_num_proc=None,
+    )
+    bars = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()  # TRL's five dataset.map passes each print a bar
+    try:
+        return SFTTrainer(model=model, args=args, train_dataset=ds, processing_class=tok,
+                          callbacks=callbacks or [])
+    finally:
+        if bars:
+            datasets.enable_progress_bars()
+
+
+def run_sft(model_path, records: list[dict], cfg: SFTConfig, out_dir: Path, seed: int,
+            metrics_path: Path) -> dict:
+    """Supervised fine-tuning of the model at ``model_path`` on prompt-completion records.
+
+    The loss is the mean negative log-likelihood of the completion tokens and the EOS that
+    TRL appends after each completion (prompt tokens are labelled ``-100``). Resumes from the
+    newest checkpoint in ``<out_dir>/_trainer`` when one exists; at the end the model and the
+    tokenizer (``r1lib.models.save_tokenizer``, so it reloads as ``PreTrainedTokenizerFast``)
+    are saved in ``out_dir`` and ``_trainer`` is removed.
+
+    Args:
+        model_path: checkpoint folder or hub id, loaded with ``r1lib.models.load_policy``.
+        records: ``[{"prompt": str, "completion": str, ...}]`` (see ``make_sft_trainer``).
+        cfg: our ``SFTConfig`` (steps, batch_size, lr, warmup_steps, max_length, save_steps).
+        out_dir: where the fine-tuned model and tokenizer go.
+        seed: data order seed.
+        metrics_path: ``metrics.jsonl`` to append per-step loss, lr, token accuracy to.
+
+    Returns:
+        ``{"sft_steps", "train_s", "final_loss", "examples", "truncated"}``: optimisation
+        steps, wall seconds of ``train()``, the last logged loss (nats per completion token),
+        training examples after TRL's preparation, and how many of them were cut at
+        ``max_length`` (their EOS is not trained).
+
+    Raises:
+        FileNotFoundError: a local ``model_path`` that does not exist.
+        ValueError: empty or malformed ``records``.
+
+    Source: TRL ``SFTTrainer``; DeepSeek-R1 §2.3.1 (cold start) and §2.3.3 (SFT).
+    """
+    from r1lib.models import load_policy, save_tokenizer
+    from r1lib.training import _jsonl_callback, _quiet, latest_checkpoint
+
+    out_dir = Path(out_dir)
+    model, tok = load_policy(str(model_path))
+    trainer_dir = out_dir / "_trainer"
+    trainer = make_sft_trainer(model, tok, records, cfg, trainer_dir, seed,
+                               callbacks=[_jsonl_callback(Path(metrics_path), None)])
+    _quiet(trainer)
+    ds = trainer.train_dataset
+    truncated = sum(1 for lab in ds["labels"] if lab[-1] != tok.eos_token_id)
+    t0 = time.perf_counter()
+    out = trainer.train(resume_from_checkpoint=latest_checkpoint(trainer_dir))
+    train_s = time.perf_counter() - t0
+    trainer.save_model(str(out_dir))
+    save_tokenizer(tok, out_dir)
+    shutil.rmtree(trainer_dir, ignore_errors=True)
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    return {"sft_steps": cfg.steps, "train_s": round(train_s, 1),
+            "final_loss": round(float(losses[-1]) if losses else float(out.training_loss), 4),
+            "examples": len(ds), "truncated": truncated}
+
+
+# ----------------------------------------------------------------------------- rejection sampling
+
+
+def rejection_sample(model, tok, problems: list[dict], n: int, temperature: float, top_p: float,
+                     max_new_tokens: int, filters: dict[str, Callable[[str, int], bool]],
+                     seed: int, batch_size: int = 256, *, keep_per_problem: int = 1,
+                     template: str = "r1_zero", max_prompt_tokens: int = 384
+                     ) -> tuple[list[dict], dict]:
+    """Rejection sampling: keep correct, filtered samples of the policy as SFT data.
+
+    For each problem, ``n`` completions are sampled from ``make_prompt(problem, template)``;
+    a sample is kept when ``r1lib.verify.batch_answers_correct`` scores it 1.0 (0.0 and None,
+    i.e. an unparseable gold, are rejected) and every filter accepts it. Of the survivors of
+    one problem at most ``keep_per_problem`` are kept: distinct completion texts first (in
+    sample order), then repeats of them if there are not enough distinct ones.
+
+    Args:
+        model, tok: the policy (switched to eval mode while sampling, then restored) and its
+            tokenizer (left padding).
+        problems: ``[{"id", "problem", "answer"}]``.
+        n: samples per problem.
+        temperature, top_p: nucleus sampling.
+        max_new_tokens: generation budget per sample (tokens).
+        filters: ``name -> f(completion: str, length_tokens: int) -> bool`` (True keeps),
+            applied in dict order after correctness, e.g. ``readable``, ``not_mixed``,
+            ``not_overlong``. ``length_tokens`` is the completion length in tokens, EOS
+            excluded.
+        seed: sampling seed (``r1lib.generation.sample``).
+        batch_size: sequences per ``generate`` call.
+        keep_per_problem: at most this many kept samples per problem (>= 1).
+        template: prompt template name in ``r1lib.templates.TEMPLATES``.
+        max_prompt_tokens: longer prompts are left-truncated (and counted by the sampler).
+
+    Returns:
+        ``(kept, stats)``. ``kept``: ``[{"id", "prompt", "completion", "answer"}]`` in problem
+        order, ready for ``run_sft``. ``stats``: ``sampled`` (= ``n * len(problems)``),
+        ``correct``, ``rejected_by_<name>`` per filter (a correct sample is counted under the
+        first filter that rejects it), ``passed`` (correct and accepted by all filters),
+        ``kept`` (after the ``keep_per_problem`` cap), ``problems_kept`` (problems with at
+        least one kept sample), ``acceptance_rate`` (= kept / sampled).
+
+    Raises:
+        ValueError: ``n < 1``, ``keep_per_problem < 1``, or a problem without
+            ``id``/``problem``/``answer``.
+
+    Source: DeepSeek-R1 §2.3.3 "Rejection Sampling and Supervised Fine-Tuning".
+    """
+    import r1lib.generation as generation
+    import r1lib.verify as verify
+    from r1lib.templates import make_prompt
+
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    if keep_per_problem < 1:
+        raise ValueError(f"keep_per_problem must be >= 1, got {keep_per_problem}")
+    for i, p in enumerate(problems):
+        missing = [k for k in ("id", "problem", "answer") if k not in p]
+        if missing:
+            raise ValueError(f"problem {i} (id {p.get('id')!r}) lacks {missing}")
+    prompts = [make_prompt(p["problem"], template) for p in problems]
+    was_training = model.training
+    model.eval()
+    try:
+        gens = generation.sample(model, tok, prompts, n=n, temperature=temperature, top_p=top_p,
+                                 max_new_tokens=max_new_tokens, batch_size=batch_size,
+                                 max_prompt_tokens=max_prompt_tokens, seed=seed)
+    finally:
+        model.train(was_training)
+    flat = [(i, text, length) for i in range(len(problems))
+            for text, length in zip(gens.texts[i], gens.lengths[i])]
+    scores = verify.batch_answers_correct([t for _, t, _ in flat],
+                                          [str(problems[i]["answer"]) for i, _, _ in flat])
+    stats: dict = {"sampled": len(flat), "correct": 0}
+    stats.update({f"rejected_by_{name}": 0 for name in filters})
+    passing: list[list[str]] = [[] for _ in problems]
+    for (i, text, length), score in zip(flat, scores):
+        if score != 1.0:
+            continue
+        stats["correct"] += 1
+        for name, f in filters.items():
+            if not f(text, length):
+                stats[f"rejected_by_{name}"] += 1
+                break
+        else:
+            passing[i].append(text)
+    kept: list[dict] = []
+    for i, texts in enumerate(passing):
+        distinct = list(dict.fromkeys(texts))
+        repeats = list(texts)
+        for t in distinct:
+            repeats.remove(t)  # drops each first occurrence; repeats stay in sample order
+        chosen = (distinct + repeats)[:keep_per_problem]
+        p = problems[i]
+        kept.extend({"id": p["id"], "prompt": prompts[i], "completion": t,
+                     "answer": str(p["answer"])} for t in chosen)
+    stats["passed"] = sum(len(t) for t in passing)
+    stats["kept"] = len(kept)
+    stats["problems_kept"] = len({r["id"] for r in kept})
+    stats["acceptance_rate"] = round(len(kept) / len(flat), 4) if flat else 0.0
+    return kept, stats
+
+
+# ----------------------------------------------------------------------------- SFT data
+
+
+def load_sft_data(data_root: str | None, files: list[str], name: str, author: str,
+                  limit: int | None = None) -> list[dict]:
+    """Load non-reasoning SFT records from ``<data_root>/sft/<file>`` for each file.
+
+    ``{{name}}`` and ``{{author}}`` (the self-cognition placeholders of
+    ``llamafactory_identity.jsonl``) are replaced with ``name`` and ``author`` in the prompt
+    and the response.
+
+    Args:
+        data_root: see ``r1lib.data.resolve_data_root`` (None: ``$R1_DATA_ROOT`` or
+            ``../shared/data``).
+        files: file names inside ``sft/``, e.g. ``["llamafactory_identity.jsonl"]``.
+        name, author: the model's name and developer.
+        limit: at most this many records from each file (the first ones); None keeps all.
+
+    Returns:
+        ``[{"prompt", "completion", "category", "language"}]`` (strings; ``category`` and
+        ``language`` None when the file lacks them), files in the given order. The prompt is
+        the raw instruction: wrap it in a template before training.
+
+    Raises:
+        FileNotFoundError: a missing file.
+        ValueError: malformed JSON (from ``read_jsonl``), negative ``limit``, a record with
+            a missing or empty ``prompt``/``response``, or one where a ``{{...}}``
+            placeholder remains after filling; the message names the file and record id.
+
+    Source: DeepSeek-R1 §2.3.3 "Non-Reasoning data"; files from LLaMA-Factory (see
+    ``/work/shared/data/SOURCES.md``).
+    """
+    from r1lib.data import read_jsonl, resolve_data_root
+
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must be >= 0 or None, got {limit}")
+    root = resolve_data_root(data_root) / "sft"
+    out: list[dict] = []
+    for fname in files:
+        path = root / fname
+        rows = read_jsonl(path)
+        if limit is not None:
+            rows = rows[:limit]
+        for lineno, row in enumerate(rows, start=1):
+            rid = row.get("id", f"line {lineno}")
+            fields = {}
+            for key in ("prompt", "response"):
+                v = row.get(key)
+                if not isinstance(v, str) or not v.strip():
+                    raise ValueError(f"{path}: record {rid}: field {key!r} is missing or empty")
+                v = v.replace("{{name}}", name).replace("{{author}}", author)
+                left = _PLACEHOLDER.findall(v)
+                if left:
+                    raise ValueError(f"{path}: record {rid}: placeholder(s) {left} left in "
+                                     f"{key!r} after filling {{{{name}}}} and {{{{author}}}}")
+                fields[key] = v
+            out.append({"prompt": fields["prompt"], "completion": fields["response"],
+                        "category": row.get("category"), "language": row.get("language")})
+    return out
