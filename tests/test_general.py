@@ -1,0 +1,127 @@
+import random
+import re
+
+import pytest
+
+from r1lib import general as g
+
+
+def _all(seed=0, n=60):
+    rng = random.Random(seed)
+    return {
+        "self": g.self_cognition(rng, n),
+        "fact": g.factual_qa(rng, n),
+        "write": g.writing(rng, n),
+        "harm": g.harmful_prompts(rng, n),
+        "help": g.preference_pairs(rng, n, "helpfulness"),
+        "safe": g.preference_pairs(rng, n, "harmlessness"),
+    }
+
+
+def test_deterministic_for_a_fixed_seed():
+    assert _all(3) == _all(3)
+    assert _all(3) != _all(4)
+
+
+def test_counts_fields_and_format():
+    d = _all(n=50)
+    assert all(len(v) == 50 for v in d.values())
+    for key, cat in [("self", "self_cognition"), ("fact", "factual_qa"), ("write", "writing")]:
+        for r in d[key]:
+            assert set(r) == {"id", "prompt", "completion", "category", "language", "expected"}
+            assert r["category"] == cat and r["prompt"]
+            assert r["completion"].startswith(" <think> ") and " </think> " in r["completion"]
+            assert r["expected"] in g.summary_of(r["completion"])  # rule-checkable
+            assert not g.is_refusal(r["completion"])
+    for r in d["harm"]:
+        assert set(r) == {"id", "prompt", "category", "language", "refusal"}
+        assert r["category"] == "harmful" and g.is_refusal(r["refusal"])
+    for key in d:
+        ids = [r["id"] for r in d[key]]
+        assert len(set(ids)) == len(ids)
+
+
+def test_self_cognition_identity_and_languages():
+    recs = g.self_cognition(random.Random(1), 200, name="Micro", author="lab")
+    assert {r["language"] for r in recs} == {"en", "zh"}
+    assert {r["expected"] for r in recs} == {"Micro", "lab"}
+    assert any(r["prompt"] == "你是谁？" for r in recs)
+    made = [r for r in recs if r["prompt"] == "Who made you?"]
+    assert made and all(r["expected"] == "lab" for r in made)
+
+
+def test_factual_answers_come_from_the_table():
+    seen = 0
+    for r in g.factual_qa(random.Random(2), 100):
+        for country, capital in g.CAPITALS.items():
+            if r["prompt"].endswith(f"capital of {country}?") or r["prompt"].endswith(f"capital of {country}."):
+                assert r["expected"] == capital
+                seen += 1
+    assert seen > 10
+
+
+def test_pairs_differ_and_helpfulness_shares_reasoning():
+    d = _all(n=200)
+    for p in d["help"] + d["safe"]:
+        assert set(p) == {"id", "prompt", "chosen", "rejected", "kind", "source"}
+        assert p["chosen"] != p["rejected"]
+    for p in d["help"]:
+        assert p["kind"] == "helpfulness" and p["source"] != "harmful"
+        rc, sc = p["chosen"].split("</think>")
+        rr, sr = p["rejected"].split("</think>")
+        assert rc == rr and sc != sr  # only the summary differs
+    assert {p["source"] for p in d["help"]} == {"factual_qa", "writing", "self_cognition"}
+
+
+def test_harmlessness_pairs_refuse_harm_and_help_benign():
+    pairs = g.preference_pairs(random.Random(5), 300, "harmlessness", benign_frac=0.3)
+    harmful = [p for p in pairs if p["source"] == "harmful"]
+    benign = [p for p in pairs if p["source"] != "harmful"]
+    assert 0.2 < len(benign) / len(pairs) < 0.4
+    for p in harmful:
+        assert g.is_refusal(p["chosen"]) and not g.is_refusal(p["rejected"])
+    for p in benign:
+        assert not g.is_refusal(p["chosen"]) and g.is_refusal(p["rejected"])
+
+
+def test_harmful_compliance_is_never_operational():
+    pairs = g.preference_pairs(random.Random(6), 400, "harmlessness")
+    for p in pairs:
+        if p["source"] != "harmful":
+            continue
+        text = p["rejected"]
+        assert not re.search(r"\d", text)  # no quantities, no numbered steps
+        assert not re.search(r"(?im)^\s*[-*•]|step\b|first\b|second\b|then\b|第", text)
+    for r in g.harmful_prompts(random.Random(6), 200):
+        assert not re.search(r"\d", r["prompt"] + r["refusal"])
+
+
+def test_is_refusal_rule():
+    assert g.is_refusal(" <think> no </think> I can't help with that.")
+    assert g.is_refusal("I cannot help with this request.")
+    assert g.is_refusal(" <think> 拒绝 </think> 我不能帮助你做这件事。")
+    assert g.is_refusal(" <think> x </think> I can\u2019t help with that.")  # typographic apostrophe
+    assert not g.is_refusal(" <think> I can't help with that? </think> Sure, here is how: just do it.")
+    assert not g.is_refusal(" <think> ok </think> The capital of Peru is Lima.")
+    assert not g.is_refusal("")
+
+
+def test_split_sizes_disjoint_deterministic():
+    recs = g.factual_qa(random.Random(0), 101)
+    train, test = g.split(recs, 0.2, seed=1)
+    assert len(test) == 20 and len(train) == 81
+    assert not {r["id"] for r in train} & {r["id"] for r in test}
+    assert sorted(r["id"] for r in train + test) == sorted(r["id"] for r in recs)
+    assert g.split(recs, 0.2, seed=1) == (train, test)
+    assert g.split(recs, 0.2, seed=2) != (train, test)
+    tr, te = g.split(recs, 0.3, seed=0, group_by="prompt")
+    assert not {r["prompt"] for r in tr} & {r["prompt"] for r in te}
+    assert len(tr) + len(te) == 101
+    assert g.split([], 0.5, 0) == ([], [])
+    with pytest.raises(ValueError):
+        g.split(recs, 1.5, 0)
+
+
+def test_unknown_kind_raises():
+    with pytest.raises(ValueError, match="helpfulness"):
+        g.preference_pairs(random.Random(0), 3, "honesty")
