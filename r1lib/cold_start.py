@@ -124,12 +124,14 @@ def apply_filters(records: list[dict], filters: dict) -> tuple[list[dict], dict[
 
 
 def example_completion(problem) -> str:
-    """A hand-written long-CoT example in the readable pattern for a micro ``Problem``: the
-    step-by-step work, a check, and the summary (the few-shot examples of source 1)."""
-    from r1lib.world import _fmt_steps
+    """A hand-written long-CoT example in the readable pattern for a micro ``Problem``: a first
+    answer, "Wait, let me check step by step.", the step-by-step verification, and the summary
+    (the few-shot examples of source 1, written from the task's rules)."""
+    from r1lib.world import CONNECTIVES, _fmt_steps
 
-    steps = _fmt_steps(problem.steps())
-    reasoning = f"{steps} Let me verify: {steps}"
+    opener, confirm, _ = CONNECTIVES["en"]
+    reasoning = (f"{problem.expression}={problem.answer}. {opener} {_fmt_steps(problem.steps())} "
+                 f"{confirm.format(c=problem.answer)}")
     return readable(reasoning, SUMMARY.format(expression=problem.expression, answer=problem.answer))
 
 
@@ -179,3 +181,48 @@ def _lang_ok(text: str, target: str) -> bool:
     from r1lib.language import target_language_share
 
     return target_language_share(text, target) == 1.0
+
+
+def sample_source(model, tok, name: str, prompts: list[str], problems: list[dict], n: int,
+                  max_new_tokens: int, seed: int, rewrite: bool, temperature: float = 0.6,
+                  top_p: float = 0.95, max_prompt_tokens: int = 480) -> list[dict]:
+    """Sample ``n`` completions per prompt and return graded cold-start candidates.
+
+    Args:
+        model, tok: the model that is prompted (e.g. the R1-Zero policy).
+        name: the source's name, stored in each record's ``source``.
+        prompts: one full prompt per problem.
+        problems: ``{"id", "problem", "answer"}`` aligned with ``prompts``; micro problems are
+            ``Compute <expression>``.
+        rewrite: post-process each output with :func:`rewrite_r1_zero` (outputs that cannot be
+            rewritten are kept unchanged, so the filters count them).
+
+    Returns:
+        Records ``{"id", "problem", "answer", "completion", "source", "correct"}``.
+    """
+    from r1lib.generation import sample
+
+    gen = sample(model, tok, prompts, n=n, temperature=temperature, top_p=top_p,
+                 max_new_tokens=max_new_tokens, max_prompt_tokens=max_prompt_tokens, seed=seed)
+    out = []
+    for p, texts in zip(problems, gen.texts):
+        expression = p["problem"].removeprefix("Compute ").strip()
+        for t in texts:
+            c = (rewrite_r1_zero(t, expression) or t) if rewrite else t
+            out.append({"id": p["id"], "problem": p["problem"], "answer": p["answer"],
+                        "completion": c, "source": name})
+    return grade(out)
+
+
+def rollouts_source(rollouts, problems_by_id: dict[str, dict], name: str = "r1_zero_rollouts") -> list[dict]:
+    """Source 3: the R1-Zero RL rollouts (``completions.parquet`` rows with ``prompt_id`` and
+    ``completion``) rewritten into the readable pattern and graded."""
+    out = []
+    for pid, text in zip(rollouts["prompt_id"], rollouts["completion"]):
+        p = problems_by_id.get(pid)
+        if p is None:
+            continue
+        expression = p["problem"].removeprefix("Compute ").strip()
+        out.append({"id": pid, "problem": p["problem"], "answer": p["answer"], "source": name,
+                    "completion": rewrite_r1_zero(text, expression) or text})
+    return grade(out)

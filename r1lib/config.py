@@ -140,6 +140,19 @@ class RewardModelConfig(_Section):
     save_steps: int = Field(100, gt=0)
 
 
+class ColdStartConfig(_Section):
+    """Cold-start data and SFT of the base (paper §2.3.1)."""
+
+    few_shot_k: int = Field(2, ge=1)           # long-CoT examples per few-shot prompt (source 1)
+    prompted_problems: int = Field(200, ge=0)  # train problems prompted for sources 1 and 2
+    samples_per_problem: int = Field(4, gt=0)
+    max_new_tokens: int = Field(120, gt=0)     # the readable pattern is ~25 tokens longer
+    max_examples: int | None = Field(None, gt=0)  # cap on SFT examples after filtering
+    authored_examples: int = Field(0, ge=0)    # hand-written examples (the few-shot kind) added
+    target_language: Literal["en", "zh"] = "en"
+    sft: SFTConfig = SFTConfig(steps=200)      # 200 steps: readable outputs without losing accuracy
+
+
 class BenchmarkEval(_Section):
     """How one benchmark is evaluated."""
 
@@ -180,6 +193,7 @@ class Profile(_Section):
     model: ModelConfig = ModelConfig()
     pretrain: PretrainConfig = PretrainConfig()
     grpo: GRPOConfig = GRPOConfig()
+    cold_start: ColdStartConfig = ColdStartConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
 
     @model_validator(mode="after")
@@ -256,8 +270,10 @@ STAGES: dict[str, dict] = {
     "00_base_model": {"sections": ["seed", "world", "tokenizer", "model", "pretrain"],
                       "upstream": []},
     "01_r1_zero_grpo": {"sections": ["seed", "grpo"], "upstream": ["00_base_model"]},
-    "07_evaluation": {"sections": ["seed", "data_root", "evaluation"],
+    "02_cold_start": {"sections": ["seed", "cold_start"],
                       "upstream": ["00_base_model", "01_r1_zero_grpo"]},
+    "07_evaluation": {"sections": ["seed", "data_root", "evaluation"],
+                      "upstream": ["00_base_model", "01_r1_zero_grpo", "02_cold_start"]},
 }
 
 

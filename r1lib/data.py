@@ -399,3 +399,10 @@ def load_benchmark(
     if path.is_file():
         return _load_local(spec, path, limit)
     return _load_hub(spec, limit, missing_local=path)
+
+
+def write_jsonl(records: list[dict], path) -> None:
+    """Write records as JSON Lines (UTF-8, one object a line, non-ASCII kept as is)."""
+    with open(path, "w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")

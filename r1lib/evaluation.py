@@ -389,7 +389,9 @@ def evaluate_benchmark(model, tok, checkpoint: str, benchmark: str, records: lis
         greedy: greedy decoding instead of sampling.
 
     Returns:
-        (row, samples): ``row`` is :func:`eval_row`'s dict plus ``n_truncated_prompts``;
+        (row, samples): ``row`` is :func:`eval_row`'s dict plus ``mixed_language_rate`` (share
+        of completions whose reasoning mixes languages, ``r1lib.language.is_mixed``) and
+        ``n_truncated_prompts``;
         ``samples`` is a list of dicts (checkpoint, benchmark, problem id, sample index,
         completion, extracted answer, correct, length), one per completion.
 
@@ -416,6 +418,10 @@ def evaluate_benchmark(model, tok, checkpoint: str, benchmark: str, records: lis
     lengths = np.array(gen.lengths, dtype=float)
     row = eval_row(checkpoint, benchmark, correct, answers, lengths,
                    same=verifier.same_answer, seed=seed)
+    from r1lib.analysis import reasoning_text
+    from r1lib.language import is_mixed
+
+    row["mixed_language_rate"] = round(float(np.mean([is_mixed(reasoning_text(t)) for t in flat])), 4)
     row["n_truncated_prompts"] = gen.n_truncated
     row["n_gold_unparseable"] = int(n_unparseable)
     samples = [{"checkpoint": checkpoint, "benchmark": benchmark, "problem_id": r["id"],

@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass
 
 from r1lib.config import CorpusConfig
+from r1lib.data import write_jsonl  # noqa: F401  (re-exported for notebooks)
 
 CONNECTIVES = {
     # language -> (check opener, closing when the check confirms, closing when it corrects)
@@ -227,11 +228,3 @@ def style_of(completion: str) -> str:
     if re.search(r"\d[+-]\d+=\d", think):
         return "careful"
     return "other"
-
-
-def write_jsonl(records: list[dict], path) -> None:
-    """Write records as JSON Lines (UTF-8, one object a line)."""
-    import json
-
-    with open(path, "w", encoding="utf-8") as f:
-        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)

@@ -36,6 +36,12 @@ def test_every_stage_completes_with_finite_metrics(smoke_run):
     grpo = read_stage(run_dir, "01_r1_zero_grpo")["metrics"]
     assert grpo["grpo_steps"] == 3 and _finite(grpo["final_accuracy"]) and _finite(grpo["s_per_step"])
     assert (run_dir / "01_r1_zero_grpo" / "figures" / "training_curves.png").exists()
+    probes = (run_dir / "01_r1_zero_grpo" / "probes.jsonl").read_text().splitlines()
+    assert [json.loads(p)["step"] for p in probes] == [0, 2, 3]  # start, every probe_every=2, end
+    cold = read_stage(run_dir, "02_cold_start")["metrics"]
+    assert cold["examples"] >= 16 and cold["sft_steps"] == 3
+    assert set(cold["readability"]) == {"base", "r1_zero", "cold_start"}
+    assert set(cold["counts"]) >= {"few_shot", "prompted_reflection", "r1_zero_rewritten", "authored"}
 
 
 def test_evaluation_table_contract(smoke_run):
@@ -43,7 +49,7 @@ def test_evaluation_table_contract(smoke_run):
     table = read_stage(run_dir, "07_evaluation")["metrics"]["table"]
     keys = {"checkpoint", "benchmark", "n", "k", "pass@1", "pass@1_ci95", "cons@k", "mean_length"}
     assert {(r["checkpoint"], r["benchmark"]) for r in table} == {
-        (c, b) for c in ("base", "r1_zero") for b in ("micro_test", "gsm8k_test", "math500")}
+        (c, b) for c in ("base", "r1_zero", "cold_start") for b in ("micro_test", "gsm8k_test", "math500")}
     for r in table:
         assert keys <= set(r)
         lo, hi = r["pass@1_ci95"]
@@ -57,7 +63,8 @@ def test_rerun_skips_complete_stages(smoke_run):
     assert pipeline.plan("smoke", run_dir) == [(s, False) for s in STAGES]
     # a GRPO setting changes 01 and everything below it, not 00
     changed = pipeline.plan("smoke", run_dir, overrides={"grpo": {"steps": 4}})
-    assert changed == [("00_base_model", False), ("01_r1_zero_grpo", True), ("07_evaluation", True)]
+    assert changed == [("00_base_model", False), ("01_r1_zero_grpo", True), ("02_cold_start", True),
+                       ("07_evaluation", True)]
     assert pipeline.run("smoke", str(run_dir)) == {s: "skipped" for s in STAGES}
 
 
