@@ -52,7 +52,8 @@ def test_example_and_few_shot_prompt():
     p = Problem("x", (1, 9, 2), ("+", "-"))
     ex = cold_start.example_completion(p)
     assert cold_start.readable_ok(ex) and answer_is_correct(ex, "8") == 1.0
-    assert ex == " <think> 1+9-2=8. Wait, let me check step by step. 1+9=10, 10-2=8. So 8 is right. </think> So 1+9-2 = \\boxed{8}."
+    assert ex == (" <think> 1+9-2=8. Wait, let me check step by step. 1+9=10, 10-2=8. So 8 is right. </think>"
+                  " So 1+9-2 = \\boxed{8}.")
     prompt = cold_start.few_shot_prompt([(p.problem, ex)], "Compute 3+4", "<|endoftext|>")
     assert prompt.endswith("User: Compute 3+4. Assistant:") and prompt.count("Assistant:") == 2
 
