@@ -21,8 +21,6 @@ Public API: ``part_of``, ``train_reward_model``, ``load_reward_model``, ``score`
 from __future__ import annotations
 
 import contextlib
-import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -103,8 +101,8 @@ def train_reward_model(base_path, pairs: list[dict], cfg: RewardModelConfig, out
     from transformers import AutoModelForSequenceClassification
     from trl import RewardConfig, RewardTrainer
 
-    from r1lib.models import load_tokenizer, save_tokenizer
-    from r1lib.training import _common_args, _jsonl_callback, _quiet, latest_checkpoint
+    from r1lib.models import load_tokenizer
+    from r1lib.training import _common_args, _jsonl_callback, train_and_save
 
     if not pairs:
         raise ValueError("train_reward_model needs at least one preference pair")
@@ -136,16 +134,8 @@ def train_reward_model(base_path, pairs: list[dict], cfg: RewardModelConfig, out
     n_pairs = len(trainer.train_dataset)
     if n_pairs == 0:
         raise ValueError(f"every pair is longer than max_length={cfg.max_length} tokens")
-    _quiet(trainer)
-    t0 = time.perf_counter()
-    out = trainer.train(resume_from_checkpoint=latest_checkpoint(trainer_dir))
-    train_s = time.perf_counter() - t0
-    trainer.save_model(str(out_dir))
-    save_tokenizer(tok, out_dir)
-    shutil.rmtree(trainer_dir, ignore_errors=True)
-    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
-    return {"rm_steps": cfg.steps, "train_s": round(train_s, 1),
-            "final_loss": round(float(losses[-1]) if losses else float(out.training_loss), 4),
+    train_s, final_loss = train_and_save(trainer, tok, out_dir)
+    return {"rm_steps": cfg.steps, "train_s": round(train_s, 1), "final_loss": final_loss,
             "rm_pairs": n_pairs}
 
 

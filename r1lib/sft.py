@@ -23,8 +23,6 @@ and builds ``labels`` with ``-100`` on prompt tokens while preparing the dataset
 from __future__ import annotations
 
 import re
-import shutil
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -129,26 +127,18 @@ def run_sft(model_path, records: list[dict], cfg: SFTConfig, out_dir: Path, seed
 
     Source: TRL ``SFTTrainer``; DeepSeek-R1 §2.3.1 (cold start) and §2.3.3 (SFT).
     """
-    from r1lib.models import load_policy, save_tokenizer
-    from r1lib.training import _jsonl_callback, _quiet, latest_checkpoint
+    from r1lib.models import load_policy
+    from r1lib.training import _jsonl_callback, train_and_save
 
     out_dir = Path(out_dir)
     model, tok = load_policy(str(model_path))
     trainer_dir = out_dir / "_trainer"
     trainer = make_sft_trainer(model, tok, records, cfg, trainer_dir, seed,
                                callbacks=[_jsonl_callback(Path(metrics_path), None)])
-    _quiet(trainer)
     ds = trainer.train_dataset
     truncated = sum(1 for lab in ds["labels"] if lab[-1] != tok.eos_token_id)
-    t0 = time.perf_counter()
-    out = trainer.train(resume_from_checkpoint=latest_checkpoint(trainer_dir))
-    train_s = time.perf_counter() - t0
-    trainer.save_model(str(out_dir))
-    save_tokenizer(tok, out_dir)
-    shutil.rmtree(trainer_dir, ignore_errors=True)
-    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
-    return {"sft_steps": cfg.steps, "train_s": round(train_s, 1),
-            "final_loss": round(float(losses[-1]) if losses else float(out.training_loss), 4),
+    train_s, final_loss = train_and_save(trainer, tok, out_dir)
+    return {"sft_steps": cfg.steps, "train_s": round(train_s, 1), "final_loss": final_loss,
             "examples": len(ds), "truncated": truncated}
 
 

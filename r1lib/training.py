@@ -110,6 +110,32 @@ def _quiet(trainer) -> None:
     trainer.remove_callback(ProgressCallback)
 
 
+def train_and_save(trainer, tok, out_dir: Path, resume: str | None = None) -> tuple[float, float]:
+    """Run a (TRL or transformers) trainer and keep only its final model.
+
+    Resumes from ``resume`` (default: the newest checkpoint in the trainer's output folder),
+    saves the model and tokenizer to ``out_dir`` (``save_tokenizer``, so it reloads as
+    ``PreTrainedTokenizerFast``), then deletes the trainer's checkpoints.
+
+    Returns:
+        (training wall time in seconds, last logged training loss).
+    """
+    from r1lib.models import save_tokenizer
+
+    _quiet(trainer)
+    trainer_dir = Path(trainer.args.output_dir)
+    if resume is None:
+        resume = latest_checkpoint(trainer_dir)
+    t0 = time.perf_counter()
+    out = trainer.train(resume_from_checkpoint=resume)
+    train_s = time.perf_counter() - t0
+    trainer.save_model(str(out_dir))
+    save_tokenizer(tok, out_dir)
+    shutil.rmtree(trainer_dir, ignore_errors=True)
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    return train_s, round(float(losses[-1]) if losses else float(out.training_loss), 4)
+
+
 def latest_checkpoint(trainer_dir: Path) -> str | None:
     """The newest ``checkpoint-N`` folder under ``trainer_dir`` (for resuming), or None."""
     if not trainer_dir.exists():
@@ -159,8 +185,6 @@ def pretrain(model, tok, docs: list[str], cfg: PretrainConfig, out_dir: Path, se
     from datasets import Dataset
     from transformers import DataCollatorForLanguageModeling, Trainer, TrainingArguments
 
-    from r1lib.models import save_tokenizer
-
     blocks = pack_blocks(tok, docs, cfg.block_size)
     ds = Dataset.from_dict({"input_ids": blocks})
     trainer_dir = out_dir / "_trainer"
@@ -173,16 +197,8 @@ def pretrain(model, tok, docs: list[str], cfg: PretrainConfig, out_dir: Path, se
     trainer = Trainer(model=model, args=args, train_dataset=ds,
                       data_collator=DataCollatorForLanguageModeling(tok, mlm=False),
                       callbacks=[_jsonl_callback(metrics_path, tokens_per_step)])
-    _quiet(trainer)
-    t0 = time.perf_counter()
-    out = trainer.train(resume_from_checkpoint=latest_checkpoint(trainer_dir))
-    train_s = time.perf_counter() - t0
-    model.save_pretrained(str(out_dir))
-    save_tokenizer(tok, out_dir)
-    shutil.rmtree(trainer_dir, ignore_errors=True)
-    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
-    return {"pretrain_tokens": cfg.steps * tokens_per_step,
-            "final_loss": round(float(losses[-1]) if losses else float(out.training_loss), 4),
+    train_s, final_loss = train_and_save(trainer, tok, out_dir)
+    return {"pretrain_tokens": cfg.steps * tokens_per_step, "final_loss": final_loss,
             "tokens_per_s": round(cfg.steps * tokens_per_step / max(train_s, 1e-9), 1),
             "train_s": round(train_s, 1)}
 
@@ -342,16 +358,8 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
         if resume is None:
             probes_path.unlink(missing_ok=True)
         trainer.add_callback(_heldout_probe(probe_records[:cfg.probe_problems], cfg, probes_path, tok, seed))
-    _quiet(trainer)
-    t0 = time.perf_counter()
-    trainer.train(resume_from_checkpoint=resume)
-    train_s = time.perf_counter() - t0
+    train_s, _ = train_and_save(trainer, tok, out_dir, resume=resume)
     log.to_parquet(completions_path)
-    trainer.save_model(str(out_dir))
-    from r1lib.models import save_tokenizer
-
-    save_tokenizer(tok, out_dir)
-    shutil.rmtree(trainer_dir, ignore_errors=True)
     import pandas as pd
 
     df = pd.DataFrame(log.rows)
