@@ -82,6 +82,19 @@ class Problem:
     def record(self) -> dict:
         return {"id": self.id, "problem": self.problem, "answer": self.answer}
 
+    @classmethod
+    def from_record(cls, record: dict) -> "Problem":
+        """Rebuild a problem from its record (``{"id", "problem": "Compute 1+9-2", …}``).
+
+        Raises:
+            ValueError: the problem text is not a micro chain (names the record id).
+        """
+        m = re.fullmatch(r"Compute (\d(?:[+-]\d)+)", record["problem"].strip())
+        if not m:
+            raise ValueError(f"record {record.get('id')!r}: not a micro problem: {record['problem']!r}")
+        expr = m.group(1)
+        return cls(record["id"], tuple(int(c) for c in expr[::2]), tuple(expr[1::2]))
+
 
 def sample_problem(rng: random.Random, pid: str, n_operands: tuple[int, int],
                    max_total: int) -> Problem:

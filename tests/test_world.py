@@ -44,3 +44,12 @@ def test_corpus_mix_shares():
     assert abs(counts["hasty"] / 4000 - mix.hasty) < 0.03
     assert abs(counts["check"] / 4000 - mix.check) < 0.03
     assert sum("等等" in d for d in docs) > 0  # language mixing exists in the corpus
+
+
+def test_problem_round_trips_through_its_record():
+    import pytest
+
+    _, test = world.make_splits(0, 20, seed=0)
+    assert all(world.Problem.from_record(p.record()) == p for p in test)
+    with pytest.raises(ValueError, match="'x'"):
+        world.Problem.from_record({"id": "x", "problem": "Compute 12+3"})
