@@ -52,8 +52,11 @@ __all__ = [
 
 
 def make_completion(reasoning: str, summary: str) -> str:
-    """``" <think> {reasoning} </think> {summary}"``: the readable completion format."""
-    return f" <think> {reasoning} </think> {summary}"
+    """``" <think> {reasoning} </think> {summary}"``: the readable completion format
+    (``r1lib.cold_start.readable``, the one definition of the pattern)."""
+    from r1lib.cold_start import readable
+
+    return readable(reasoning, summary)
 
 
 def summary_of(completion: str) -> str:
@@ -192,13 +195,15 @@ def factual_qa(rng: random.Random, n: int) -> list[dict]:
 
     Source: DeepSeek-R1 §2.3.3 (non-reasoning data includes factual QA).
     """
-    out = []
-    for i in range(n):
-        f = _fact(rng)
-        out.append({"id": f"fact-{i:05d}", "prompt": f["prompt"],
-                    "completion": make_completion(f["reasoning"], f["summary"]),
-                    "category": "factual_qa", "language": "en", "expected": f["expected"]})
-    return out
+    return _records([_fact(rng) for _ in range(n)], "fact", "factual_qa")
+
+
+def _records(items: list[dict], prefix: str, category: str) -> list[dict]:
+    """SFT records from generated items with ``prompt``, ``reasoning``, ``summary``, ``expected``."""
+    return [{"id": f"{prefix}-{i:05d}", "prompt": it["prompt"],
+             "completion": make_completion(it["reasoning"], it["summary"]),
+             "category": category, "language": "en", "expected": it["expected"]}
+            for i, it in enumerate(items)]
 
 
 # ----------------------------------------------------------------------------- writing
@@ -251,13 +256,7 @@ def writing(rng: random.Random, n: int) -> list[dict]:
 
     Source: DeepSeek-R1 §2.3.3 (non-reasoning data includes writing).
     """
-    out = []
-    for i in range(n):
-        w = _writing_task(rng)
-        out.append({"id": f"write-{i:05d}", "prompt": w["prompt"],
-                    "completion": make_completion(w["reasoning"], w["summary"]),
-                    "category": "writing", "language": "en", "expected": w["expected"]})
-    return out
+    return _records([_writing_task(rng) for _ in range(n)], "write", "writing")
 
 
 # ----------------------------------------------------------------------------- harmful requests

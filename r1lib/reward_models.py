@@ -51,7 +51,9 @@ def part_of(completion: str, part: str) -> str:
     if part == "whole":
         return completion
     if part == "summary":
-        return " " + completion.rsplit("</think>", 1)[-1].strip()
+        from r1lib.general import summary_of
+
+        return " " + summary_of(completion)
     raise ValueError(f"unknown part {part!r}; known: {list(PARTS)}")
 
 
