@@ -66,3 +66,31 @@ def per_step(df: pd.DataFrame, reward_cols: list[str] | None = None) -> pd.DataF
 def smooth(s: pd.Series, window: int) -> pd.Series:
     """Centred rolling mean (for plotting noisy per-step curves)."""
     return s.rolling(window, min_periods=1, center=True).mean()
+
+
+def mixing_per_step(df: pd.DataFrame, language_by_id: dict[str, str]) -> pd.DataFrame:
+    """Language-mixing rate per RL step from a ``completions.parquet`` frame.
+
+    Args:
+        df: rows with ``step``, ``prompt_id`` and ``completion``.
+        language_by_id: prompt id -> target language (``"en"``/``"zh"``; unknown ids: en).
+
+    Returns:
+        One row per step: ``step``, ``mixed_language_rate`` (share of rollouts whose reasoning
+        holds a word outside the prompt's language, ``r1lib.evaluation.is_language_mixed``).
+    """
+    from r1lib.evaluation import is_language_mixed
+
+    mixed = [is_language_mixed(c, language_by_id.get(pid, "en"))
+             for c, pid in zip(df["completion"], df["prompt_id"])]
+    out = pd.DataFrame({"step": df["step"].to_numpy(), "mixed": mixed})
+    return out.groupby("step").mixed.mean().rename("mixed_language_rate").reset_index()
+
+
+def first_step_reaching(probes: pd.DataFrame, target: float, column: str = "pass@1") -> int | None:
+    """The first probed RL step at which ``probes[column] >= target`` (``probes.jsonl`` rows
+    sorted by step), or None if no probe reaches it. Used for "steps needed to reach R1-Zero's
+    final accuracy" (the cold-start comparison of paper §2.3.1)."""
+    hit = probes.sort_values("step")
+    hit = hit[hit[column] >= target]
+    return int(hit.step.iloc[0]) if len(hit) else None

@@ -22,7 +22,10 @@ import re
 
 from r1lib.rewards import completion_text, register_reward
 
-SUMMARY = "So {expression} = \\boxed{{{answer}}}."
+# The summary states the result in one short sentence. (Restating the whole chain, "So 1+9-2 =
+# \boxed{8}.", made the micro model copy the chain from far back and then add it up hastily.)
+SUMMARY = "So the answer is \\boxed{{{answer}}}."
+SUMMARY_ZH = "所以答案是 \\boxed{{{answer}}}。"
 _TAGS = ("<think>", "</think>", "<answer>", "</answer>")
 _BOXED = re.compile(r"\\boxed\s*\{")
 
@@ -126,13 +129,15 @@ def apply_filters(records: list[dict], filters: dict) -> tuple[list[dict], dict[
 def example_completion(problem) -> str:
     """A hand-written long-CoT example in the readable pattern for a micro ``Problem``: a first
     answer, "Wait, let me check step by step.", the step-by-step verification, and the summary
-    (the few-shot examples of source 1, written from the task's rules)."""
+    (the few-shot examples of source 1, written from the task's rules), all in the problem's
+    language."""
     from r1lib.world import CONNECTIVES, _fmt_steps
 
-    opener, confirm, _ = CONNECTIVES["en"]
+    opener, confirm, _ = CONNECTIVES[problem.language]
     reasoning = (f"{problem.expression}={problem.answer}. {opener} {_fmt_steps(problem.steps())} "
                  f"{confirm.format(c=problem.answer)}")
-    return readable(reasoning, SUMMARY.format(expression=problem.expression, answer=problem.answer))
+    summary = SUMMARY_ZH if problem.language == "zh" else SUMMARY
+    return readable(reasoning, summary.format(expression=problem.expression, answer=problem.answer))
 
 
 def few_shot_prompt(examples: list[tuple[str, str]], problem: str, separator: str) -> str:
@@ -206,12 +211,21 @@ def sample_source(model, tok, name: str, prompts: list[str], problems: list[dict
                  max_new_tokens=max_new_tokens, max_prompt_tokens=max_prompt_tokens, seed=seed)
     out = []
     for p, texts in zip(problems, gen.texts):
-        expression = p["problem"].removeprefix("Compute ").strip()
+        expression = _expression(p["problem"])
         for t in texts:
             c = (rewrite_r1_zero(t, expression) or t) if rewrite else t
             out.append({"id": p["id"], "problem": p["problem"], "answer": p["answer"],
                         "completion": c, "source": name})
     return grade(out)
+
+
+def _expression(problem: str) -> str:
+    """The chain of a micro problem text, in either language ("Compute 1+2" / "计算 1+2")."""
+    from r1lib.world import PROBLEM_PREFIX
+
+    for prefix in PROBLEM_PREFIX.values():
+        problem = problem.removeprefix(prefix)
+    return problem.strip()
 
 
 def rollouts_source(rollouts, problems_by_id: dict[str, dict], name: str = "r1_zero_rollouts") -> list[dict]:
@@ -222,7 +236,7 @@ def rollouts_source(rollouts, problems_by_id: dict[str, dict], name: str = "r1_z
         p = problems_by_id.get(pid)
         if p is None:
             continue
-        expression = p["problem"].removeprefix("Compute ").strip()
+        expression = _expression(p["problem"])
         out.append({"id": pid, "problem": p["problem"], "answer": p["answer"], "source": name,
                     "completion": rewrite_r1_zero(text, expression) or text})
     return grade(out)

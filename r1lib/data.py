@@ -406,3 +406,9 @@ def write_jsonl(records: list[dict], path) -> None:
     with open(path, "w", encoding="utf-8") as f:
         for r in records:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def benchmark_language(name: str) -> str:
+    """The language a benchmark's questions are posed in (``"zh"`` for ``*_zh`` benchmarks such
+    as MGSM-zh, else ``"en"``): the target of its ``mixed_language_rate``."""
+    return "zh" if name.endswith("_zh") else "en"

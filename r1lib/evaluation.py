@@ -370,6 +370,35 @@ def eval_row(
 # ----------------------------------------------------------------------------- running a benchmark
 
 
+def is_language_mixed(completion: str, target: str = "en") -> bool:
+    """Whether a completion's reasoning mixes languages with respect to its prompt: it holds a
+    word that is not in ``target`` (the prompt's language), e.g. "Wait" in the reasoning for a
+    Chinese question, or "等等" for an English one. Reasoning without words (only arithmetic)
+    is not mixed.
+
+    Source: DeepSeek-R1 §2.3.2 ("CoT often exhibits language mixing, particularly when RL
+    prompts involve multiple languages"); words by Unicode script (``r1lib.language``).
+    """
+    from r1lib.language import reasoning_language_share
+
+    return reasoning_language_share(completion, target) < 1.0
+
+
+def mixed_language_rate(completions: Sequence[str], targets: Sequence[str]) -> float:
+    """Share of ``completions`` for which :func:`is_language_mixed` holds (4 decimals; nan when
+    empty), each against its own target language.
+
+    Raises:
+        ValueError: ``targets`` not aligned with ``completions``.
+    """
+    if len(targets) != len(completions):
+        raise ValueError(f"{len(targets)} target languages for {len(completions)} completions")
+    if not completions:
+        return float("nan")
+    return round(float(np.mean([is_language_mixed(c, t) for c, t in zip(completions, targets)])), 4)
+
+
+
 def evaluate_benchmark(model, tok, checkpoint: str, benchmark: str, records: list[dict],
                        k: int, max_new_tokens: int, temperature: float = 0.6, top_p: float = 0.95,
                        batch_size: int = 256, max_prompt_tokens: int = 384, seed: int = 0,
@@ -389,8 +418,8 @@ def evaluate_benchmark(model, tok, checkpoint: str, benchmark: str, records: lis
         greedy: greedy decoding instead of sampling.
 
     Returns:
-        (row, samples): ``row`` is :func:`eval_row`'s dict plus ``mixed_language_rate`` (share
-        of completions whose reasoning mixes languages, ``r1lib.language.is_mixed``) and
+        (row, samples): ``row`` is :func:`eval_row`'s dict plus ``mixed_language_rate`` (see
+        :func:`mixed_language_rate`; a record's ``language`` field is its target, default en) and
         ``n_truncated_prompts``;
         ``samples`` is a list of dicts (checkpoint, benchmark, problem id, sample index,
         completion, extracted answer, correct, length), one per completion.
@@ -418,14 +447,56 @@ def evaluate_benchmark(model, tok, checkpoint: str, benchmark: str, records: lis
     lengths = np.array(gen.lengths, dtype=float)
     row = eval_row(checkpoint, benchmark, correct, answers, lengths,
                    same=verifier.same_answer, seed=seed)
-    from r1lib.analysis import reasoning_text
-    from r1lib.language import is_mixed
-
-    row["mixed_language_rate"] = round(float(np.mean([is_mixed(reasoning_text(t)) for t in flat])), 4)
+    targets = [r.get("language") or "en" for r in records for _ in range(k)]
+    row["mixed_language_rate"] = mixed_language_rate(flat, targets)
     row["n_truncated_prompts"] = gen.n_truncated
     row["n_gold_unparseable"] = int(n_unparseable)
     samples = [{"checkpoint": checkpoint, "benchmark": benchmark, "problem_id": r["id"],
                 "sample": j, "completion": gen.texts[i][j], "answer": answers[i][j],
                 "correct": bool(correct[i, j]), "length": int(gen.lengths[i][j])}
                for i, r in enumerate(records) for j in range(k)]
+    return row, samples
+
+
+def evaluate_general(model, tok, checkpoint: str, records: list[dict], max_new_tokens: int = 64,
+                     temperature: float = 0.6, top_p: float = 0.95, k: int = 1, seed: int = 0,
+                     batch_size: int = 256, template: str = "r1_zero"):
+    """Score a checkpoint on general (non-reasoning) prompts by rule (``r1lib.general.judge``).
+
+    Args:
+        records: ``r1lib.general.general_prompts`` records (``id``, ``prompt``, ``category``,
+            ``language``, ``expected``).
+        k: samples per prompt (T=0.6, top-p 0.95: the paper's protocol).
+
+    Returns:
+        (row, samples): ``row`` holds ``refusal_rate`` (share of samples on *harmful* prompts
+        that refuse, ``r1lib.general.is_refusal``), ``self_cognition_acc`` (share of samples on
+        self-cognition prompts whose summary states the expected name or author),
+        ``benign_acc`` (share of samples on factual QA / writing prompts that contain the
+        expected answer), ``false_refusal_rate`` (refusals on benign prompts), each NaN when
+        the set has no such prompts, and ``n`` per category; ``samples`` one dict per sample.
+
+    Source: DeepSeek-R1 §2.3.4 (harmlessness, helpfulness) and §2.3.3 (self-cognition data).
+    """
+    from r1lib.general import is_refusal, judge
+    from r1lib.generation import sample
+    from r1lib.templates import make_prompt
+
+    gen = sample(model, tok, [make_prompt(r["prompt"], template) for r in records], n=k,
+                 temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
+                 batch_size=batch_size, seed=seed)
+    samples = [{"checkpoint": checkpoint, "prompt_id": r["id"], "category": r["category"], "sample": j,
+                "completion": t, "ok": judge(r, t), "refusal": is_refusal(t)}
+               for r, texts in zip(records, gen.texts) for j, t in enumerate(texts)]
+
+    def rate(cats, key):
+        vals = [s[key] for s in samples if s["category"] in cats]
+        return round(float(np.mean(vals)), 4) if vals else float("nan")
+
+    benign = {"factual_qa", "writing"}
+    row = {"checkpoint": checkpoint, "refusal_rate": rate({"harmful"}, "refusal"),
+           "self_cognition_acc": rate({"self_cognition"}, "ok"), "benign_acc": rate(benign, "ok"),
+           "false_refusal_rate": rate(benign | {"self_cognition"}, "refusal"),
+           "n": {c: sum(r["category"] == c for r in records) for c in sorted({r["category"] for r in records})},
+           "k": k}
     return row, samples

@@ -121,3 +121,22 @@ def plot_heldout(probes: pd.DataFrame, title: str):
     ax.legend(loc="lower right")
     fig.tight_layout()
     return fig
+
+
+def plot_compare(frames: dict[str, pd.DataFrame], y: str, ylabel: str, title: str,
+                 x: str = "step", xlabel: str = "GRPO step", reference: dict[str, float] | None = None,
+                 ylim=(-0.02, 1.02)):
+    """One line per run (``frames``: run name -> frame with ``x`` and ``y``), e.g. held-out
+    pass@1 or the mixed-language rate of the runs with and without the language reward;
+    ``reference`` draws labelled horizontal lines (e.g. R1-Zero's final pass@1)."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for name, df in frames.items():
+        ax.plot(df[x], df[y], marker="o", ms=3, lw=2, label=name)
+    for name, v in (reference or {}).items():
+        ax.axhline(v, ls=":", color="grey")
+        ax.annotate(f"{name} = {v:.3f}", (ax.get_xlim()[0], v), textcoords="offset points",
+                    xytext=(4, 3), fontsize=8, color="dimgrey")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title, ylim=ylim)
+    ax.legend(loc="best")
+    fig.tight_layout()
+    return fig

@@ -72,6 +72,8 @@ def get_reward_funcs(names: Sequence[str]) -> list[RewardFunc]:
     Raises:
         KeyError: a name is not registered; the message names it and lists the known rewards.
     """
+    import r1lib.cold_start  # noqa: F401  (registers readable_format)
+
     if isinstance(names, str):
         names = [names]
     out = []
@@ -259,3 +261,32 @@ def language_consistency_reward(completions: list, language: list | None = None,
 
 
 __all__.append("language_consistency_reward")
+
+
+def only_for(func: RewardFunc, category: str, column: str = "category") -> RewardFunc:
+    """Restrict a reward function to rows of one category: other rows get ``None``, which TRL
+    skips (``nansum`` over reward functions). Used when one RL batch mixes reasoning prompts
+    (rule rewards) with general prompts (reward-model rewards), paper §2.3.4.
+
+    The rows of ``category`` are passed to ``func`` as a sub-batch (every list-valued keyword
+    argument aligned with ``completions`` is subset too); the wrapper keeps ``func.__name__``.
+    """
+    def reward(prompts=None, completions=None, **kw):
+        cats = kw.get(column) or [category] * len(completions)
+        idx = [i for i, c in enumerate(cats) if c == category]
+        out: list[float | None] = [None] * len(completions)
+        if not idx:
+            return out
+        n = len(completions)
+        sub = {k: [v[i] for i in idx] if isinstance(v, list) and len(v) == n else v for k, v in kw.items()}
+        vals = func(prompts=[prompts[i] for i in idx] if prompts else None,
+                    completions=[completions[i] for i in idx], **sub)
+        for i, v in zip(idx, vals):
+            out[i] = v
+        return out
+
+    reward.__name__ = func.__name__
+    return reward
+
+
+__all__.append("only_for")

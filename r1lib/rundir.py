@@ -126,10 +126,14 @@ class Stage:
         prev = read_stage(rd, name)
         if prev and prev.get("config_hash") != st.config_hash:
             # settings changed: a half-finished training of the old settings must not resume
-            shutil.rmtree(st.dir / "checkpoint", ignore_errors=True)
-            (st.dir / "metrics.jsonl").unlink(missing_ok=True)
+            # (a stage may train several models: checkpoint, checkpoint_no_lang, …)
+            for ck in st.dir.glob("checkpoint*"):
+                shutil.rmtree(ck, ignore_errors=True)
+            for log in st.dir.glob("metrics*.jsonl"):
+                log.unlink()
         elif prev is None or prev.get("status") == "complete":
-            (st.dir / "metrics.jsonl").unlink(missing_ok=True)  # a fresh run logs afresh
+            for log in st.dir.glob("metrics*.jsonl"):  # a fresh run logs afresh
+                log.unlink()
         st.dir.mkdir(parents=True, exist_ok=True)
         (st.dir / "figures").mkdir(exist_ok=True)
         if not (rd / "manifest.json").exists():

@@ -303,3 +303,41 @@ def load_sft_data(data_root: str | None, files: list[str], name: str, author: st
             out.append({"prompt": fields["prompt"], "completion": fields["response"],
                         "category": row.get("category"), "language": row.get("language")})
     return out
+
+
+def reasoning_filters(target_language: str, max_completion_tokens: int) -> dict:
+    """The paper's rejection-sampling filters (§2.3.3), in order, as ``f(completion, length)``
+    for :func:`rejection_sample`: ``unreadable`` (not the readable pattern: reasoning, then a
+    summary with one boxed answer), ``mixed_language`` (a word outside ``target_language`` in
+    the reasoning) and ``overlong`` (more than ``max_completion_tokens`` tokens)."""
+    from r1lib.cold_start import readable_ok
+    from r1lib.evaluation import is_language_mixed
+
+    return {"unreadable": lambda c, n: readable_ok(c),
+            "mixed_language": lambda c, n: not is_language_mixed(c, target_language),
+            "overlong": lambda c, n: n <= max_completion_tokens}
+
+
+def rejection_sample_by_language(model, tok, problems: list[dict], n: int, temperature: float,
+                                 top_p: float, max_new_tokens: int, max_completion_tokens: int,
+                                 seed: int, keep_per_problem: int = 1) -> tuple[list[dict], dict]:
+    """:func:`rejection_sample` with :func:`reasoning_filters`, each problem judged against its
+    own language (``problem["language"]``, default en).
+
+    Returns:
+        (kept records, stats): ``stats`` has the counts of :func:`rejection_sample` summed over
+        languages, ``acceptance_rate`` recomputed, and ``by_language`` with each language's own.
+    """
+    langs = sorted({p.get("language") or "en" for p in problems})
+    kept, by_lang = [], {}
+    for j, lang in enumerate(langs):
+        group = [p for p in problems if (p.get("language") or "en") == lang]
+        k, st = rejection_sample(model, tok, group, n, temperature, top_p, max_new_tokens,
+                                 reasoning_filters(lang, max_completion_tokens), seed + j,
+                                 keep_per_problem=keep_per_problem)
+        kept += [{**r, "language": lang} for r in k]
+        by_lang[lang] = st
+    total = {key: sum(st[key] for st in by_lang.values()) for key in next(iter(by_lang.values()))
+             if key != "acceptance_rate"} if by_lang else {}
+    total["acceptance_rate"] = round(total.get("kept", 0) / max(total.get("sampled", 0), 1), 4)
+    return kept, {**total, "by_language": by_lang}

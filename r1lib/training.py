@@ -298,7 +298,8 @@ def _heldout_probe(probe_records: list[dict], cfg: GRPOConfig, path: Path, tok, 
             finally:
                 torch.set_rng_state(rng)
                 model.train(was_training)
-            keep = {k: row[k] for k in ("pass@1", "pass@1_ci95", "cons@k", "mean_length", "n", "k")}
+            keep = {k: row[k] for k in ("pass@1", "pass@1_ci95", "cons@k", "mean_length", "mixed_language_rate",
+                                        "n", "k")}
             with open(path, "a") as f:
                 f.write(json.dumps({"step": step, **keep}) + "\n")
 
@@ -313,20 +314,43 @@ def _heldout_probe(probe_records: list[dict], cfg: GRPOConfig, path: Path, tok, 
     return Probe()
 
 
+def _time_budget(max_train_s: float):
+    """A callback that stops training once ``max_train_s`` seconds of training have passed
+    (checked after each step; for equal-wall-clock comparisons such as the paper's Table 6)."""
+    from transformers import TrainerCallback
+
+    class Budget(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kw):
+            self.t0 = time.perf_counter()
+
+        def on_step_end(self, args, state, control, **kw):
+            if time.perf_counter() - self.t0 >= max_train_s:
+                control.should_training_stop = True
+                control.should_save = True
+
+    return Budget()
+
+
 def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Path, seed: int,
              metrics_path: Path, completions_path: Path, probe_records: list[dict] | None = None,
-             probes_path: Path | None = None) -> dict:
-    """GRPO on ``records`` (``prompt``, ``answer``, ``id``) starting from ``model_path``.
+             probes_path: Path | None = None, reward_funcs: list | None = None,
+             max_train_s: float | None = None) -> dict:
+    """GRPO on ``records`` (``prompt``, ``answer``, ``id``, other columns) from ``model_path``.
 
     The reference model is the starting policy (TRL loads it when ``beta > 0``). Rewards are
-    the registry functions named in ``cfg.reward_funcs``. Every rollout is logged to
-    ``completions_path`` (parquet) and per-step metrics to ``metrics_path``. With
-    ``probe_records`` (held-out ``{id, problem, answer}``) and ``probes_path``, the policy is
-    scored on held-out problems every ``cfg.probe_every`` steps (accuracy vs step).
+    the registry functions named in ``cfg.reward_funcs``, or the callables ``reward_funcs``
+    (e.g. reward-model rewards); every other dataset column reaches them as a keyword argument
+    (``language`` for the language-consistency reward, ``category`` for reward models). Every
+    rollout is logged to ``completions_path`` (parquet) and per-step metrics to
+    ``metrics_path``. With ``probe_records`` (held-out ``{id, problem, answer}``) and
+    ``probes_path``, the policy is scored on held-out problems every ``cfg.probe_every`` steps
+    (accuracy vs step). With ``max_train_s``, training stops after that many seconds (wall
+    clock) even if ``cfg.steps`` are not done.
 
     Returns:
         ``{"grpo_steps", "train_s", "s_per_step", "final_reward", "final_accuracy"}``
-        (the last two: mean over the last 10 % of steps' rollouts).
+        (the last two: mean over the last 10 % of steps' rollouts; accuracy over the rows it
+        scores). ``grpo_steps`` is the number of steps actually taken.
     """
     from datasets import Dataset
     from trl import GRPOTrainer
@@ -338,7 +362,7 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
     model, tok = load_policy(str(model_path))
     model.train()
     log = CompletionLog()
-    funcs = log.wrap(get_reward_funcs(cfg.reward_funcs))
+    funcs = log.wrap(reward_funcs if reward_funcs is not None else get_reward_funcs(cfg.reward_funcs))
     trainer_dir = out_dir / "_trainer"
     args = grpo_args(cfg, trainer_dir, seed)
     tokens_per_step = cfg.prompts_per_step * cfg.num_generations * cfg.max_completion_length
@@ -358,14 +382,17 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
         if resume is None:
             probes_path.unlink(missing_ok=True)
         trainer.add_callback(_heldout_probe(probe_records[:cfg.probe_problems], cfg, probes_path, tok, seed))
+    if max_train_s is not None:
+        trainer.add_callback(_time_budget(max_train_s))
     train_s, _ = train_and_save(trainer, tok, out_dir, resume=resume)
     log.to_parquet(completions_path)
     import pandas as pd
 
     df = pd.DataFrame(log.rows)
-    tail = df[df.step > cfg.steps * 0.9]
-    return {"grpo_steps": cfg.steps, "train_s": round(train_s, 1),
-            "s_per_step": round(train_s / cfg.steps, 3),
+    steps = int(df.step.max()) if len(df) else 0
+    tail = df[df.step > steps * 0.9]
+    return {"grpo_steps": steps, "train_s": round(train_s, 1),
+            "s_per_step": round(train_s / max(steps, 1), 3),
             "rollout_tokens_budget_per_step": tokens_per_step,
             "final_reward": round(float(tail[[f.__name__ for f in funcs]].sum(axis=1).mean()), 4),
             "final_accuracy": round(float(tail["accuracy"].mean()), 4)

@@ -22,8 +22,11 @@ one-operation-per-step work appears mostly as a check after "wait". RL can only 
 by making the model work step by step and check itself, so length and reflection rise for the
 reason the paper gives (§2.2.4), and a collapse to short guesses does not pay.
 
-Some traces use Chinese connectives (``等等，我一步一步检查。``) in the reasoning, the language
-mixing that the paper's language-consistency reward (§2.3.2) targets. The corpus also holds
+A share ``p_zh_prompt`` of the problems is posed in Chinese (``计算 7+5-3+8-2``). Checks use
+Chinese connectives (``等等，我一步一步检查。``) on some English problems (``p_zh``) and English
+ones on some Chinese problems (``p_en_on_zh``): the language mixing that the paper's
+language-consistency reward (§2.3.2) targets, "particularly when RL prompts involve multiple
+languages". The corpus also holds
 "drill" documents, lines of single facts ``12-3=9.``, as pretraining text holds arithmetic.
 """
 
@@ -36,6 +39,11 @@ from dataclasses import dataclass
 from r1lib.config import CorpusConfig
 from r1lib.data import write_jsonl  # noqa: F401  (re-exported for notebooks)
 
+PROBLEM_PREFIX = {"en": "Compute ", "zh": "计算 "}
+"""How a problem is posed in each language."""
+
+GUESS = {"en": "It is about {g}.", "zh": "大约是 {g}。"}
+
 CONNECTIVES = {
     # language -> (check opener, closing when the check confirms, closing when it corrects)
     "en": ("Wait, let me check step by step.", "So {c} is right.", "So the answer is {c}."),
@@ -45,11 +53,13 @@ CONNECTIVES = {
 
 @dataclass(frozen=True)
 class Problem:
-    """One micro problem: ``operands[0] op operands[1] op …`` with ``ops[i]`` in ``+-``."""
+    """One micro problem: ``operands[0] op operands[1] op …`` with ``ops[i]`` in ``+-``, posed
+    in ``language`` (``"en"``: "Compute …", ``"zh"``: "计算 …")."""
 
     id: str
     operands: tuple[int, ...]
     ops: tuple[str, ...]
+    language: str = "en"
 
     @property
     def expression(self) -> str:
@@ -60,7 +70,7 @@ class Problem:
 
     @property
     def problem(self) -> str:
-        return f"Compute {self.expression}"
+        return PROBLEM_PREFIX[self.language] + self.expression
 
     def steps(self) -> list[tuple[int, str, int, int]]:
         """The careful trace: ``(a, op, b, a op b)`` for each operation, left to right."""
@@ -80,26 +90,30 @@ class Problem:
         return str(self.value)
 
     def record(self) -> dict:
-        return {"id": self.id, "problem": self.problem, "answer": self.answer}
+        return {"id": self.id, "problem": self.problem, "answer": self.answer, "language": self.language}
 
     @classmethod
     def from_record(cls, record: dict) -> "Problem":
-        """Rebuild a problem from its record (``{"id", "problem": "Compute 1+9-2", …}``).
+        """Rebuild a problem from its record (``{"id", "problem": "Compute 1+9-2", …}``); the
+        language is read from the prefix ("Compute " or "计算 ").
 
         Raises:
             ValueError: the problem text is not a micro chain (names the record id).
         """
-        m = re.fullmatch(r"Compute (\d(?:[+-]\d)+)", record["problem"].strip())
+        m = re.fullmatch(r"(Compute|计算) (\d(?:[+-]\d)+)", record["problem"].strip())
         if not m:
             raise ValueError(f"record {record.get('id')!r}: not a micro problem: {record['problem']!r}")
-        expr = m.group(1)
-        return cls(record["id"], tuple(int(c) for c in expr[::2]), tuple(expr[1::2]))
+        expr = m.group(2)
+        return cls(record["id"], tuple(int(c) for c in expr[::2]), tuple(expr[1::2]),
+                   "en" if m.group(1) == "Compute" else "zh")
 
 
 def sample_problem(rng: random.Random, pid: str, n_operands: tuple[int, int],
-                   max_total: int) -> Problem:
+                   max_total: int, p_zh_prompt: float = 0.0) -> Problem:
     """Draw one problem: ``n`` distinct operands in 1..9 (``n`` uniform in ``n_operands``), each op
-    chosen at random among those that keep the running total in ``[0, max_total]``."""
+    chosen at random among those that keep the running total in ``[0, max_total]``. The language
+    is drawn from a separate stream seeded by ``pid`` (Chinese with ``p_zh_prompt``), so the
+    chains do not depend on the language mix."""
     n = rng.randint(*n_operands)
     digits = rng.sample(range(1, 10), n)  # distinct operands: each step finds its operand
     operands, ops = [digits[0]], []       # in the prompt by a plain look-up, which a tiny
@@ -110,11 +124,12 @@ def sample_problem(rng: random.Random, pid: str, n_operands: tuple[int, int],
         total = total + b if op == "+" else total - b
         operands.append(b)
         ops.append(op)
-    return Problem(pid, tuple(operands), tuple(ops))
+    lang = "zh" if random.Random(f"lang-{pid}").random() < p_zh_prompt else "en"
+    return Problem(pid, tuple(operands), tuple(ops), lang)
 
 
 def make_splits(n_train: int, n_test: int, seed: int, n_operands=(6, 8), max_total: int = 30,
-                test_seed: int = 1234) -> tuple[list[Problem], list[Problem]]:
+                test_seed: int = 1234, p_zh_prompt: float = 0.0) -> tuple[list[Problem], list[Problem]]:
     """The train and held-out test problems.
 
     The test split depends only on ``test_seed`` (fixed across runs and profiles of the same
@@ -127,14 +142,14 @@ def make_splits(n_train: int, n_test: int, seed: int, n_operands=(6, 8), max_tot
     trng = random.Random(f"micro-test-{test_seed}")
     test, seen = [], set()
     while len(test) < n_test:
-        p = sample_problem(trng, f"micro-test-{len(test):05d}", n_operands, max_total)
+        p = sample_problem(trng, f"micro-test-{len(test):05d}", n_operands, max_total, p_zh_prompt)
         if p.expression not in seen:
             seen.add(p.expression)
             test.append(p)
     rng = random.Random(f"micro-train-{seed}")
     train = []
     while len(train) < n_train:
-        p = sample_problem(rng, f"micro-train-{len(train):06d}", n_operands, max_total)
+        p = sample_problem(rng, f"micro-train-{len(train):06d}", n_operands, max_total, p_zh_prompt)
         if p.expression not in seen:
             train.append(p)
     return train, test
@@ -165,7 +180,7 @@ def trace(problem: Problem, style: str, rng: random.Random, mix: CorpusMix) -> s
     c = problem.value
     if style == "guess":
         g = c if rng.random() < 0.15 else _slip(rng, c, 6)
-        return f" <think> It is about {g}. </think> <answer> {g} </answer>"
+        return f" <think> {GUESS[problem.language].format(g=g)} </think> <answer> {g} </answer>"
     hasty = c if rng.random() < mix.p_hasty_correct else _slip(rng, c)
     if style == "hasty":
         return f" <think> {problem.expression}={hasty}. </think> <answer> {hasty} </answer>"
@@ -179,7 +194,10 @@ def trace(problem: Problem, style: str, rng: random.Random, mix: CorpusMix) -> s
             total = new
         return f" <think> {_fmt_steps(steps)} </think> <answer> {total} </answer>"
     if style == "check":
-        lang = "zh" if rng.random() < mix.p_zh else "en"
+        if problem.language == "zh":
+            lang = "en" if rng.random() < mix.p_en_on_zh else "zh"
+        else:
+            lang = "zh" if rng.random() < mix.p_zh else "en"
         opener, confirm, correct = CONNECTIVES[lang]
         close = (confirm if hasty == c else correct).format(c=c)
         return (f" <think> {problem.expression}={hasty}. {opener} {_fmt_steps(problem.steps())} "
@@ -234,7 +252,7 @@ def style_of(completion: str) -> str:
     think = completion.split("</think>")[0]
     if "Wait" in think or "等等" in think:
         return "check"
-    if "about" in think:
+    if "about" in think or "大约" in think:
         return "guess"
     if re.search(r"\d[+-]\d+[+-]\d", think):
         return "hasty"

@@ -31,7 +31,7 @@ def test_accuracy_reward_reads_the_summary_box():
 def test_rewrite_r1_zero_output():
     out = cold_start.rewrite_r1_zero(" <think> 1+9-2=9. Wait, 1+9=10, 10-2=8. </think> <answer> 8 </answer>",
                                      "1+9-2")
-    assert out == " <think> 1+9-2=9. Wait, 1+9=10, 10-2=8. </think> So 1+9-2 = \\boxed{8}."
+    assert out == " <think> 1+9-2=9. Wait, 1+9=10, 10-2=8. </think> So the answer is \\boxed{8}."
     assert cold_start.readable_ok(out) and answer_is_correct(out, "8") == 1.0
     assert cold_start.rewrite_r1_zero(" <think> x </think>", "1+2") is None           # nothing to summarise
     assert cold_start.rewrite_r1_zero("<answer> 3 </answer>", "1+2") is None          # no reasoning
@@ -53,7 +53,7 @@ def test_example_and_few_shot_prompt():
     ex = cold_start.example_completion(p)
     assert cold_start.readable_ok(ex) and answer_is_correct(ex, "8") == 1.0
     assert ex == (" <think> 1+9-2=8. Wait, let me check step by step. 1+9=10, 10-2=8. So 8 is right. </think>"
-                  " So 1+9-2 = \\boxed{8}.")
+                  " So the answer is \\boxed{8}.")
     prompt = cold_start.few_shot_prompt([(p.problem, ex)], "Compute 3+4", "<|endoftext|>")
     assert prompt.endswith("User: Compute 3+4. Assistant:") and prompt.count("Assistant:") == 2
 

@@ -282,3 +282,17 @@ def test_eval_row_shape_errors():
         eval_row("c", "b", correct, [["1", "1"], ["1"]], np.ones((2, 2)))
     with pytest.raises(ValueError):
         eval_row("c", "b", correct, [["1", "1"], ["1", "1"]], np.ones((2, 3)))
+
+
+def test_mixed_language_rate_is_against_each_prompt_language():
+    from r1lib.evaluation import is_language_mixed, mixed_language_rate
+
+    en_check = " <think> 1+2=3. Wait, let me check. </think> <answer> 3 </answer>"
+    zh_check = " <think> 1+2=3. 等等，我检查。 </think> <answer> 3 </answer>"
+    plain = " <think> 1+2=3. </think> <answer> 3 </answer>"
+    assert not is_language_mixed(en_check, "en") and is_language_mixed(en_check, "zh")
+    assert is_language_mixed(zh_check, "en") and not is_language_mixed(zh_check, "zh")
+    assert not is_language_mixed(plain, "zh")
+    assert mixed_language_rate([en_check, zh_check, plain, en_check], ["en", "en", "zh", "zh"]) == 0.5
+    with pytest.raises(ValueError, match="target languages"):
+        mixed_language_rate([plain], [])

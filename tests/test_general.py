@@ -125,3 +125,22 @@ def test_split_sizes_disjoint_deterministic():
 def test_unknown_kind_raises():
     with pytest.raises(ValueError, match="helpfulness"):
         g.preference_pairs(random.Random(0), 3, "honesty")
+
+
+def test_sft_mix_and_general_prompts_counts_and_judge():
+    rng = random.Random(0)
+    general = g
+    mix = general.sft_mix(rng, 5, 6, 7, 3, name="Nano", author="Lab")
+    cats = [r["category"] for r in mix]
+    assert cats.count("self_cognition") == 5 and cats.count("factual_qa") == 6
+    assert cats.count("writing") == 7 and cats.count("harmful") == 3
+    for r in mix:  # every SFT completion passes its own judge
+        assert general.judge(r, r["completion"]), r
+    prompts = general.general_prompts(random.Random(1), 20, 0.5)
+    assert sum(r["category"] == "harmful" for r in prompts) == 10 and len(prompts) == 20
+    harm = next(r for r in prompts if r["category"] == "harmful")
+    assert not general.judge(harm, " <think> ok </think> Sure, here you go.")
+    assert general.judge(harm, " <think> no </think> I can't help with that.")
+    fact = next(r for r in prompts if r["category"] == "factual_qa")
+    assert general.judge(fact, f" <think> x </think> It is {fact['expected']}.")
+    assert not general.judge(fact, f" <think> {fact['expected']} </think> I don't know.")  # summary only

@@ -238,3 +238,19 @@ def test_timeout_leaves_verifier_usable(monkeypatch):
         assert v.equivalent("1", "2.5") is False
     finally:
         v.close()
+
+
+def test_only_for_scores_one_category_and_subsets_columns():
+    from r1lib.rewards import only_for
+
+    seen = {}
+
+    def acc(prompts=None, completions=None, answer=None, **kw):
+        seen["answer"] = answer
+        return [1.0 if c == a else 0.0 for c, a in zip(completions, answer)]
+
+    f = only_for(acc, "reasoning")
+    out = f(prompts=["p1", "p2", "p3"], completions=["3", "x", "5"], answer=["3", "", "4"],
+            category=["reasoning", "general", "reasoning"])
+    assert out == [1.0, None, 0.0] and seen["answer"] == ["3", "4"] and f.__name__ == "acc"
+    assert f(prompts=["p"], completions=["x"], answer=[""], category=["general"]) == [None]

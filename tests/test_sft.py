@@ -279,3 +279,15 @@ def test_load_sft_data_errors(tmp_path):
         sft.load_sft_data(str(tmp_path), ["empty.jsonl"], "N", "A")
     with pytest.raises(FileNotFoundError):
         sft.load_sft_data(str(tmp_path), ["missing.jsonl"], "N", "A")
+
+
+def test_reasoning_filters_order_and_language():
+    from r1lib.sft import reasoning_filters
+
+    good = " <think> 1+2=3. </think> So the answer is \\boxed{3}."
+    en = " <think> 1+2=3. Wait, ok. </think> So the answer is \\boxed{3}."
+    f = reasoning_filters("zh", 10)
+    assert list(f) == ["unreadable", "mixed_language", "overlong"]
+    assert all(g(good, 5) for g in f.values())
+    assert not f["mixed_language"](en, 5) and reasoning_filters("en", 10)["mixed_language"](en, 5)
+    assert not f["overlong"](good, 11) and not f["unreadable"](" <think> 3 </think> <answer> 3 </answer>", 5)

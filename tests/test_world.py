@@ -53,3 +53,22 @@ def test_problem_round_trips_through_its_record():
     assert all(world.Problem.from_record(p.record()) == p for p in test)
     with pytest.raises(ValueError, match="'x'"):
         world.Problem.from_record({"id": "x", "problem": "Compute 12+3"})
+
+
+def test_chinese_problems_keep_their_chains_and_round_trip():
+    _, en = world.make_splits(0, 200, seed=0)
+    _, mixed = world.make_splits(0, 200, seed=0, p_zh_prompt=0.3)
+    assert [p.expression for p in en] == [p.expression for p in mixed]  # language is a separate stream
+    zh = [p for p in mixed if p.language == "zh"]
+    assert 40 <= len(zh) <= 80 and all(p.problem.startswith("计算 ") for p in zh)
+    for p in mixed[:20]:
+        assert world.Problem.from_record(p.record()) == p
+
+
+def test_checks_mix_languages_as_configured():
+    p = world.Problem("x", (7, 5, 3, 8), ("+", "-", "+"), "zh")
+    rng = random.Random(0)
+    mix = world.CorpusMix(p_en_on_zh=1.0)
+    assert "Wait" in world.trace(p, "check", rng, mix)
+    assert "等等" in world.trace(p, "check", rng, world.CorpusMix(p_en_on_zh=0.0))
+    assert "大约" in world.trace(p, "guess", rng, mix)
