@@ -153,6 +153,7 @@ class ColdStartConfig(_Section):
     max_new_tokens: int = Field(120, gt=0)     # the readable pattern is ~25 tokens longer
     max_examples: int | None = Field(None, gt=0)  # cap on SFT examples after filtering
     authored_examples: int = Field(0, ge=0)    # hand-written examples (the few-shot kind) added
+    authored_language: Literal["any", "en", "zh"] = "any"  # problems the authored examples are for
     target_language: Literal["en", "zh"] = "en"
     sft: SFTConfig = SFTConfig(steps=200)      # 200 steps: readable outputs without losing accuracy
 
@@ -164,6 +165,10 @@ class ReasoningRLConfig(_Section):
     grpo: GRPOConfig = GRPOConfig(steps=100, reward_funcs=["accuracy", "readable_format",
                                                            "language_consistency"])
     ablation_reward_funcs: list[str] = ["accuracy", "readable_format"]  # the run without it
+    # equal numbers of prompts per language: with 70 % English prompts the push toward English
+    # connectives outweighed the language reward on Chinese prompts (a small policy ties its
+    # reasoning language only weakly to the prompt's), and mixing on Chinese prompts rose
+    balance_languages: bool = True
 
 
 class RejectionSamplingConfig(_Section):
@@ -224,6 +229,8 @@ class DistillationConfig(_Section):
     # student_rl: GRPO on the student's own base for the distillation's wall-clock budget
     grpo: GRPOConfig = GRPOConfig(steps=400)
     budget_scale: float = Field(1.0, gt=0)  # student_rl gets budget_scale × distillation wall time
+    filter_teacher: bool = True            # False keeps every teacher sample (smoke runs, whose
+                                           # untrained teacher passes no filter)
 
 
 class BenchmarkEval(_Section):

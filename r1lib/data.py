@@ -412,3 +412,25 @@ def benchmark_language(name: str) -> str:
     """The language a benchmark's questions are posed in (``"zh"`` for ``*_zh`` benchmarks such
     as MGSM-zh, else ``"en"``): the target of its ``mixed_language_rate``."""
     return "zh" if name.endswith("_zh") else "en"
+
+
+def balance_by(records: list[dict], key: str, seed: int) -> list[dict]:
+    """Equal numbers of records for each value of ``records[i][key]`` (missing: ``"en"``): every
+    group is subsampled, seeded, to the smallest group's size; order is shuffled.
+
+    Returns:
+        ``n_groups * min_group_size`` records. Used to give RL prompts of each language equal
+        weight (notebook 03).
+    """
+    import random
+
+    groups: dict = {}
+    for r in records:
+        groups.setdefault(r.get(key) or "en", []).append(r)
+    if not groups:
+        return []
+    n = min(len(g) for g in groups.values())
+    rng = random.Random(f"balance-{key}-{seed}")
+    out = [r for k in sorted(groups) for r in rng.sample(groups[k], n)]
+    rng.shuffle(out)
+    return out

@@ -226,8 +226,9 @@ def language_consistency_reward(completions: list, language: list | None = None,
 
     Each completion scores :func:`r1lib.language.reasoning_language_share`: target words /
     all words inside ``<think>…</think>`` (a run of Latin letters is one English word, each CJK
-    ideograph one Chinese word; digits, punctuation and LaTeX commands are not words); 1.0 when
-    the reasoning has no words. The summary and ``<answer>`` are not counted.
+    ideograph one Chinese word; digits, punctuation and LaTeX commands are not words); 0.0 when
+    the reasoning has no words (paying 1.0 there rewards dropping the reasoning). The summary
+    and ``<answer>`` are not counted.
 
     Args:
         completions: strings or conversational message lists (TRL).
@@ -246,7 +247,8 @@ def language_consistency_reward(completions: list, language: list | None = None,
     language words in the CoT") is added directly to the accuracy reward; in the paper's
     ablation it slightly degrades performance but aligns with human preference (readability).
     """
-    from r1lib.language import reasoning_language_share
+    from r1lib.analysis import reasoning_text
+    from r1lib.language import reasoning_language_share, words_by_language
 
     if language is None:
         targets = ["en"] * len(completions)
@@ -257,7 +259,14 @@ def language_consistency_reward(completions: list, language: list | None = None,
             raise ValueError(f"keyword argument 'language' has {len(language)} entries for "
                              f"{len(completions)} completions")
         targets = ["en" if t is None else t for t in language]
-    return [reasoning_language_share(completion_text(c), t) for c, t in zip(completions, targets)]
+    out = []
+    for c, t in zip(completions, targets):
+        text = completion_text(c)
+        # no words, no evidence of the target language: 0. Paying 1.0 here was hacked in the
+        # micro world, where the policy dropped its worded check and accuracy fell 0.80 -> 0.16
+        out.append(reasoning_language_share(text, t) if sum(words_by_language(reasoning_text(text)).values())
+                   else 0.0)
+    return out
 
 
 __all__.append("language_consistency_reward")

@@ -154,7 +154,7 @@ def test_reward_default_english():
     (fn,) = get_reward_funcs(["language_consistency"])
     half = "<think> Wait, let me check 等等 </think> <answer> 8 </answer>"
     out = fn([EN_READABLE, MIXED, half, "<think> 1+1=2 </think> <answer> 2 </answer>"], answer=["8"] * 4)
-    assert out == pytest.approx([1.0, 0.0, 4 / 6, 1.0])
+    assert out == pytest.approx([1.0, 0.0, 4 / 6, 0.0])  # word-free reasoning earns nothing
     assert all(isinstance(x, float) for x in out)
 
 

@@ -1,4 +1,4 @@
-"""End to end: papermill runs 00 -> 01 -> 07 on the smoke profile (the smallest micro world)."""
+"""End to end: papermill runs every stage 00 -> 07 on the smoke profile (the smallest micro world)."""
 
 import json
 import math
@@ -42,14 +42,34 @@ def test_every_stage_completes_with_finite_metrics(smoke_run):
     assert cold["examples"] >= 16 and cold["sft_steps"] == 3
     assert set(cold["readability"]) == {"base", "r1_zero", "cold_start"}
     assert set(cold["counts"]) >= {"few_shot", "prompted_reflection", "r1_zero_rewritten", "authored"}
+    rrl = read_stage(run_dir, "03_reasoning_rl")
+    assert set(rrl["metrics"]["runs"]) == {"reasoning_rl", "reasoning_rl_no_lang"}
+    assert {"checkpoint", "checkpoint_no_lang", "probes", "probes_no_lang"} <= set(rrl["artifacts"])
+    assert all(r["grpo_steps"] == 2 for r in rrl["metrics"]["runs"].values())
+    rs = read_stage(run_dir, "04_rejection_sampling_sft")["metrics"]
+    assert rs["rejection_sampling"]["sampled"] == 4 * 2 and rs["non_reasoning_examples"] == 8 + 8 + 8 + 4
+    assert rs["sft_steps"] == 2 and set(rs["compare"]) == {"reasoning_rl", "sft"}
+    al = read_stage(run_dir, "05_all_scenario_rl")["metrics"]
+    assert set(al["reward_models"]) == {"helpfulness", "harmlessness"}
+    assert all(0 <= m["heldout_pairwise_acc"] <= 1 for m in al["reward_models"].values())
+    assert al["grpo_steps"] == 2 and _finite(al["compare"]["r1"]["refusal_rate"])
+    dist = read_stage(run_dir, "06_distillation")
+    assert {"checkpoint", "checkpoint_student_rl", "checkpoint_student_base"} <= set(dist["artifacts"])
+    assert set(dist["metrics"]["table6"]) == {"student_base", "student_distilled", "student_rl", "r1 (teacher)"}
+    assert 1 <= dist["metrics"]["student_rl"]["grpo_steps"] <= 2
 
 
 def test_evaluation_table_contract(smoke_run):
     run_dir, _ = smoke_run
     table = read_stage(run_dir, "07_evaluation")["metrics"]["table"]
     keys = {"checkpoint", "benchmark", "n", "k", "pass@1", "pass@1_ci95", "cons@k", "mean_length"}
-    assert {(r["checkpoint"], r["benchmark"]) for r in table} == {
-        (c, b) for c in ("base", "r1_zero", "cold_start") for b in ("micro_test", "gsm8k_test", "math500")}
+    ckpts = ("base", "r1_zero", "cold_start", "reasoning_rl", "reasoning_rl_no_lang", "sft", "r1",
+             "student_distilled", "student_rl")
+    benches = ("micro_test", "gsm8k_test", "math500", "mgsm_en", "mgsm_zh")
+    assert {(r["checkpoint"], r["benchmark"]) for r in table} == {(c, b) for c in ckpts for b in benches}
+    general = {r["checkpoint"] for r in table if "refusal_rate" in r}
+    assert general == {"sft", "r1", "student_distilled"}
+    assert all(0 <= r["mixed_language_rate"] <= 1 for r in table)
     for r in table:
         assert keys <= set(r)
         lo, hi = r["pass@1_ci95"]
@@ -63,8 +83,10 @@ def test_rerun_skips_complete_stages(smoke_run):
     assert pipeline.plan("smoke", run_dir) == [(s, False) for s in STAGES]
     # a GRPO setting changes 01 and everything below it, not 00
     changed = pipeline.plan("smoke", run_dir, overrides={"grpo": {"steps": 4}})
-    assert changed == [("00_base_model", False), ("01_r1_zero_grpo", True), ("02_cold_start", True),
-                       ("07_evaluation", True)]
+    assert changed == [("00_base_model", False)] + [(s, True) for s in list(STAGES)[1:]]
+    # a distillation setting re-plans 06 and 07 only
+    changed = pipeline.plan("smoke", run_dir, overrides={"distillation": {"n": 3}})
+    assert [s for s, run in changed if run] == ["06_distillation", "07_evaluation"]
     assert pipeline.run("smoke", str(run_dir)) == {s: "skipped" for s in STAGES}
 
 
