@@ -279,6 +279,8 @@ def only_for(func: RewardFunc, category: str, column: str = "category") -> Rewar
 
     The rows of ``category`` are passed to ``func`` as a sub-batch (every list-valued keyword
     argument aligned with ``completions`` is subset too); the wrapper keeps ``func.__name__``.
+    A batch without the ``column`` keyword is treated as all ``category`` (``func`` scores every
+    row), so the wrapper is a no-op on single-purpose datasets.
     """
     def reward(prompts=None, completions=None, **kw):
         cats = kw.get(column) or [category] * len(completions)

@@ -254,3 +254,4 @@ def test_only_for_scores_one_category_and_subsets_columns():
             category=["reasoning", "general", "reasoning"])
     assert out == [1.0, None, 0.0] and seen["answer"] == ["3", "4"] and f.__name__ == "acc"
     assert f(prompts=["p"], completions=["x"], answer=[""], category=["general"]) == [None]
+    assert f(prompts=["p"], completions=["3"], answer=["3"]) == [1.0]  # no category column: every row
