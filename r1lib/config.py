@@ -197,13 +197,26 @@ class AllScenarioRLConfig(_Section):
     preference_pairs: int = Field(1500, gt=0)  # per reward model, before the held-out split
     test_frac: float = Field(0.2, gt=0, lt=1)  # held-out pairs for pairwise accuracy
     preference_files: dict[str, str] = {}      # real: {"helpfulness": path, "harmlessness": path}
-    reward_model: RewardModelConfig = RewardModelConfig()
+    reward_model: RewardModelConfig = RewardModelConfig()  # the helpfulness RM (and harmlessness by default)
+    harmlessness_model: RewardModelConfig | None = None    # None: the same settings as reward_model
     general_prompts: int = Field(400, ge=0)    # general RL prompts (benign + harmful)
     harmful_share: float = Field(0.5, ge=0, le=1)
     reasoning_prompts: int = Field(400, ge=0)  # reasoning RL prompts (rule rewards)
     grpo: GRPOConfig = GRPOConfig(steps=100, reward_funcs=["accuracy", "readable_format",
                                                            "language_consistency"])
     eval_prompts: int = Field(200, gt=0)       # held-out harmful / self-cognition prompts
+
+    def reward_model_config(self, kind: str) -> RewardModelConfig:
+        """Training settings of the ``kind`` (``"helpfulness"``/``"harmlessness"``) reward model.
+
+        Raises:
+            ValueError: unknown ``kind``.
+        """
+        if kind not in ("helpfulness", "harmlessness"):
+            raise ValueError(f"unknown reward model {kind!r}; known: ['harmlessness', 'helpfulness']")
+        if kind == "harmlessness" and self.harmlessness_model is not None:
+            return self.harmlessness_model
+        return self.reward_model
 
 
 class StudentConfig(_Section):

@@ -80,3 +80,15 @@ def test_operand_range_is_checked(tmp_path):
     p = write(tmp_path, "name: x\nworld: {n_operands: [5, 12]}\n")
     with pytest.raises(ConfigError, match="world.n_operands"):
         load_profile(str(p))
+
+
+def test_reward_model_settings_per_kind(tmp_path):
+    shared = load_profile(str(write(tmp_path, "name: x\nall_scenario_rl:\n  reward_model: {steps: 7}\n")))
+    al = shared.all_scenario_rl
+    assert al.reward_model_config("harmlessness").steps == 7 == al.reward_model_config("helpfulness").steps
+    own = load_profile(str(write(tmp_path, "name: y\nall_scenario_rl:\n  reward_model: {steps: 7}\n"
+                                           "  harmlessness_model: {steps: 3}\n", "q")))
+    assert own.all_scenario_rl.reward_model_config("harmlessness").steps == 3
+    assert own.all_scenario_rl.reward_model_config("helpfulness").steps == 7
+    with pytest.raises(ValueError, match="helpfulness"):
+        own.all_scenario_rl.reward_model_config("honesty")
