@@ -142,6 +142,7 @@ class RewardModelConfig(_Section):
     lr: float = Field(5e-4, gt=0)
     max_length: int = Field(256, gt=8)
     save_steps: int = Field(100, gt=0)
+    freeze_layers: int = Field(0, ge=0)    # lowest decoder layers (and the embeddings) kept frozen
 
 
 class ColdStartConfig(_Section):

@@ -67,6 +67,21 @@ def _seqcls_quiet():
     return suppress_seqcls_warning()
 
 
+def _freeze_lowest(model, n_layers: int) -> None:
+    """Keep the embeddings and the lowest ``n_layers`` decoder layers of ``model`` frozen.
+
+    Raises:
+        ValueError: ``n_layers`` exceeds the model's number of layers.
+    """
+    if n_layers <= 0:
+        return
+    body = model.base_model
+    if n_layers > len(body.layers):
+        raise ValueError(f"reward_model.freeze_layers={n_layers} but the model has {len(body.layers)} layers")
+    for module in [body.embed_tokens, *body.layers[:n_layers]]:
+        module.requires_grad_(False)
+
+
 def train_reward_model(base_path, pairs: list[dict], cfg: RewardModelConfig, out_dir: Path, seed: int,
                        metrics_path: Path, part: str = "whole") -> dict:
     """Train a one-logit reward model on preference pairs with TRL's ``RewardTrainer``.
@@ -117,6 +132,7 @@ def train_reward_model(base_path, pairs: list[dict], cfg: RewardModelConfig, out
         model = AutoModelForSequenceClassification.from_pretrained(base_path, num_labels=1,
                                                                    dtype=torch.float32)
     model.config.pad_token_id = tok.pad_token_id
+    _freeze_lowest(model, cfg.freeze_layers)
     model.config.bos_token_id = tok.bos_token_id  # else Trainer aligns it, with a warning
     trainer_dir = out_dir / "_trainer"
     args = RewardConfig(

@@ -110,3 +110,24 @@ def test_part_of_and_errors(tmp_path):
         rm.make_rm_reward(tmp_path, "x", part="middle")
     with pytest.raises(FileNotFoundError):
         rm.load_reward_model(tmp_path / "missing")
+
+
+def test_freeze_layers_keeps_the_lowest_layers(trained, tmp_path):
+    """freeze_layers=1 on a 2-layer model: embeddings and layer 0 end bit-identical to the base,
+    layer 1 moves; more layers than the model has is refused before training."""
+    from transformers import AutoModelForCausalLM
+
+    base = trained["root"] / "base"
+    cfg = RewardModelConfig(steps=4, batch_size=8, lr=3e-3, max_length=128, save_steps=1000, freeze_layers=1)
+    out = tmp_path / "rm_frozen"
+    rm.train_reward_model(base, trained["train"], cfg, out, seed=0, metrics_path=tmp_path / "m.jsonl")
+    before = AutoModelForCausalLM.from_pretrained(str(base)).model
+    after, _ = rm.load_reward_model(out)
+    after = after.base_model
+    assert torch.equal(before.embed_tokens.weight, after.embed_tokens.weight)
+    for p, q in zip(before.layers[0].parameters(), after.layers[0].parameters()):
+        assert torch.equal(p, q)
+    assert any(not torch.equal(p, q) for p, q in zip(before.layers[1].parameters(), after.layers[1].parameters()))
+    with pytest.raises(ValueError, match="freeze_layers=3"):
+        rm.train_reward_model(base, trained["train"], cfg.model_copy(update={"freeze_layers": 3}),
+                              tmp_path / "rm_bad", seed=0, metrics_path=tmp_path / "m2.jsonl")
