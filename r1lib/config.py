@@ -247,6 +247,16 @@ class DistillationConfig(_Section):
                                            # untrained teacher passes no filter)
 
 
+class AhaConfig(_Section):
+    """Stage 08, the aha-moment analysis of the RL logs (paper §2.2.4, Fig. 2-3, Table 3), with
+    the base model's own reflection rate as the baseline (oat-zero, understand-r1-zero)."""
+
+    base_prompts: int = Field(100, gt=0)   # train problems the base model is sampled on
+    base_k: int = Field(8, gt=0)           # samples per problem (R1-Zero's group size)
+    window: int = Field(20, gt=0)          # RL steps pooled for the "first" and "final" rates
+    max_episodes: int = Field(12, ge=0)    # aha episodes shown (all are counted)
+
+
 class BenchmarkEval(_Section):
     """How one benchmark is evaluated."""
 
@@ -293,6 +303,7 @@ class Profile(_Section):
     all_scenario_rl: AllScenarioRLConfig = AllScenarioRLConfig()
     distillation: DistillationConfig = DistillationConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
+    aha: AhaConfig = AhaConfig()
 
     @model_validator(mode="after")
     def _cross(self):
@@ -379,6 +390,8 @@ STAGES: dict[str, dict] = {
     "07_evaluation": {"sections": ["seed", "data_root", "evaluation"],
                       "upstream": ["00_base_model", "01_r1_zero_grpo", "02_cold_start", "03_reasoning_rl",
                                    "04_rejection_sampling_sft", "05_all_scenario_rl", "06_distillation"]},
+    "08_aha_moment": {"sections": ["seed", "aha"],
+                      "upstream": ["00_base_model", "01_r1_zero_grpo", "03_reasoning_rl"]},
 }
 
 

@@ -6,6 +6,7 @@ figure can be restyled without re-running training; ``save`` writes PNG and SVG.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -138,5 +139,34 @@ def plot_compare(frames: dict[str, pd.DataFrame], y: str, ylabel: str, title: st
                     xytext=(4, 3), fontsize=8, color="dimgrey")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title, ylim=ylim)
     ax.legend(loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def plot_reflection_correctness(splits: dict[str, dict], title: str):
+    """Reflection × correctness: for each checkpoint or RL phase (``splits``: name ->
+    ``r1lib.analysis.reflection_by_correctness`` output), the share of responses that reflect
+    and end right, reflect and end wrong (superficial self-reflection), or do not reflect.
+
+    Returns:
+        The matplotlib figure (stacked bars, shares of responses; the SSR share is printed on
+        each bar).
+    """
+    parts = [("reflective_correct", "reflects, correct"), ("reflective_wrong", "reflects, wrong (SSR)"),
+             ("plain_correct", "no reflection, correct"), ("plain_wrong", "no reflection, wrong")]
+    fig, ax = plt.subplots(figsize=(1.6 * len(splits) + 3.5, 3.8))
+    names = list(splits)
+    labels = [textwrap.fill(n, 16) for n in names]
+    bottom = [0.0] * len(names)
+    for key, label in parts:
+        share = [splits[n][key] / max(splits[n]["responses"], 1) for n in names]
+        ax.bar(labels, share, bottom=bottom, label=label)
+        bottom = [b + s for b, s in zip(bottom, share)]
+    for i, n in enumerate(names):
+        ssr = splits[n]["ssr_share"]
+        if ssr == ssr:
+            ax.annotate(f"SSR {ssr:.2f}", (i, 1.01), ha="center", fontsize=8)
+    ax.set(ylabel="share of responses", ylim=(0, 1.1), title=title)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     fig.tight_layout()
     return fig

@@ -1,4 +1,4 @@
-"""End to end: papermill runs every stage 00 -> 07 on the smoke profile (the smallest micro world)."""
+"""End to end: papermill runs every stage 00 -> 08 on the smoke profile (the smallest micro world)."""
 
 import json
 import math
@@ -76,6 +76,19 @@ def test_evaluation_table_contract(smoke_run):
         assert 0 <= lo <= r["pass@1"] <= hi <= 1 and _finite(r["cons@k"]) and _finite(r["mean_length"])
     micro = [r for r in table if r["benchmark"] == "micro_test"]
     assert all(r["n"] == 16 and r["k"] == 2 for r in micro)
+
+
+def test_aha_moment_contract(smoke_run):
+    run_dir, _ = smoke_run
+    rec = read_stage(run_dir, "08_aha_moment")
+    m = rec["metrics"]
+    assert m["base_samples"] == 4 * 2 and 0 <= m["base_reflection_rate"] <= 1
+    assert set(m["reflection"]) == {"r1_zero", "reasoning_rl", "reasoning_rl_no_lang", "base"}
+    assert isinstance(m["aha_episodes"], int) and 0 <= m["aha_episodes"] <= m["rollouts"]
+    assert set(m["final_mixing"]) == {"reasoning_rl", "reasoning_rl_no_lang"}
+    for fig in ("reflection_rate", "reflection_correctness", "length", "accuracy_cons", "language_mixing"):
+        for ext in ("png", "svg"):
+            assert (run_dir / "08_aha_moment" / "figures" / f"{fig}.{ext}").stat().st_size > 1000, (fig, ext)
 
 
 def test_rerun_skips_complete_stages(smoke_run):
