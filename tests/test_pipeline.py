@@ -2,6 +2,8 @@
 
 import json
 import math
+import shutil
+import subprocess
 
 import pytest
 
@@ -106,3 +108,44 @@ def test_rerun_skips_complete_stages(smoke_run):
 def test_stage_refuses_to_start_without_upstream(tmp_path):
     with pytest.raises(RuntimeError, match="needs 00_base_model"):
         Stage.open("01_r1_zero_grpo", "smoke", str(tmp_path))
+
+
+def test_report_is_self_contained(smoke_run):
+    from r1lib.report import write_report
+
+    run_dir, _ = smoke_run
+    page = write_report(run_dir).read_text()
+    figures = sorted(run_dir.glob("*/figures/*.png"))
+    assert len(figures) >= 8 and page.count("<img ") == len(figures)
+    assert page.count('src="data:image/png;base64,') == len(figures)
+    assert "http://" not in page and "https://" not in page  # nothing to fetch
+    assert "pass@1 by checkpoint and benchmark" in page and "08_aha_moment" in page
+    assert page.count("<table") >= 3
+
+
+def test_report_refuses_a_folder_that_is_not_a_run(tmp_path):
+    from r1lib.report import build_report
+
+    with pytest.raises(FileNotFoundError, match="manifest.json"):
+        build_report(tmp_path)
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed (.ci/run installs it)")
+def test_report_renders_in_headless_chromium(smoke_run, tmp_path):
+    """A real browser loads the page: every image decodes (the page's own load handler counts
+    them) and the console stays free of errors."""
+    from r1lib.report import write_report
+
+    run_dir, _ = smoke_run
+    page = write_report(run_dir, tmp_path / "report.html")
+    args = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+            "--virtual-time-budget=5000"]
+    dom = subprocess.run(args + ["--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    n_img = page.read_text().count("<img ")
+    assert f'data-images="{n_img}/{n_img}"' in dom.stdout, dom.stderr[-2000:]
+    console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
+    assert console == [], console
+    shot = tmp_path / "report.png"
+    subprocess.run(args + ["--hide-scrollbars", "--window-size=1280,2400", f"--screenshot={shot}", page.as_uri()],
+                   capture_output=True, timeout=120)
+    assert shot.stat().st_size > 20_000
