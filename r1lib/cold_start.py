@@ -151,8 +151,17 @@ def few_shot_prompt(examples: list[tuple[str, str]], problem: str, separator: st
     """
     from r1lib.templates import make_prompt
 
-    shots = "".join(make_prompt(p) + c + separator for p, c in examples)
-    return shots + make_prompt(problem)
+    return few_shot_prefix(examples, separator) + make_prompt(problem)
+
+
+def few_shot_prefix(examples: list[tuple[str, str]], separator: str) -> str:
+    """The solved examples of :func:`few_shot_prompt` without the final problem: each
+    ``(problem, completion)`` as an R1-Zero-template prompt followed by its completion and
+    ``separator``. Put before a prompt for few-shot prompting (e.g. the paper's prompt
+    sensitivity check, §5: few-shot prompting degrades R1)."""
+    from r1lib.templates import make_prompt
+
+    return "".join(make_prompt(p) + c + separator for p, c in examples)
 
 
 def grade(records: list[dict], verifier=None) -> list[dict]:

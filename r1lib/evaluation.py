@@ -402,7 +402,7 @@ def mixed_language_rate(completions: Sequence[str], targets: Sequence[str]) -> f
 def evaluate_benchmark(model, tok, checkpoint: str, benchmark: str, records: list[dict],
                        k: int, max_new_tokens: int, temperature: float = 0.6, top_p: float = 0.95,
                        batch_size: int = 256, max_prompt_tokens: int = 384, seed: int = 0,
-                       template: str = "r1_zero", greedy: bool = False):
+                       template: str = "r1_zero", greedy: bool = False, prompt_prefix: str = ""):
     """Sample ``k`` completions per problem, grade them, and summarise as one table row.
 
     Args:
@@ -416,6 +416,8 @@ def evaluate_benchmark(model, tok, checkpoint: str, benchmark: str, records: lis
         seed: sampling and bootstrap seed.
         template: prompt template name (``r1lib.templates``).
         greedy: greedy decoding instead of sampling.
+        prompt_prefix: text put before every prompt (e.g. few-shot examples,
+            ``r1lib.cold_start.few_shot_prefix``); empty: zero-shot.
 
     Returns:
         (row, samples): ``row`` is :func:`eval_row`'s dict plus ``mixed_language_rate`` (see
@@ -431,7 +433,7 @@ def evaluate_benchmark(model, tok, checkpoint: str, benchmark: str, records: lis
     from r1lib.templates import make_prompt
     from r1lib.verify import batch_answers_correct, first_answer, get_verifier
 
-    prompts = [make_prompt(r["problem"], template) for r in records]
+    prompts = [prompt_prefix + make_prompt(r["problem"], template) for r in records]
     gen = sample(model, tok, prompts, n=k, temperature=temperature, top_p=top_p,
                  max_new_tokens=max_new_tokens, batch_size=batch_size,
                  max_prompt_tokens=max_prompt_tokens, seed=seed, greedy=greedy)

@@ -126,10 +126,11 @@ def plot_heldout(probes: pd.DataFrame, title: str):
 
 def plot_compare(frames: dict[str, pd.DataFrame], y: str, ylabel: str, title: str,
                  x: str = "step", xlabel: str = "GRPO step", reference: dict[str, float] | None = None,
-                 ylim=(-0.02, 1.02)):
+                 ylim=(-0.02, 1.02), logx: bool = False):
     """One line per run (``frames``: run name -> frame with ``x`` and ``y``), e.g. held-out
     pass@1 or the mixed-language rate of the runs with and without the language reward;
-    ``reference`` draws labelled horizontal lines (e.g. R1-Zero's final pass@1)."""
+    ``reference`` draws labelled horizontal lines (e.g. R1-Zero's final pass@1); ``logx``: a
+    base-2 logarithmic x axis (pass@k against k)."""
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for name, df in frames.items():
         ax.plot(df[x], df[y], marker="o", ms=3, lw=2, label=name)
@@ -138,6 +139,8 @@ def plot_compare(frames: dict[str, pd.DataFrame], y: str, ylabel: str, title: st
         ax.annotate(f"{name} = {v:.3f}", (ax.get_xlim()[0], v), textcoords="offset points",
                     xytext=(4, 3), fontsize=8, color="dimgrey")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title, ylim=ylim)
+    if logx:
+        ax.set_xscale("log", base=2)
     ax.legend(loc="best")
     fig.tight_layout()
     return fig

@@ -56,6 +56,9 @@ def test_example_and_few_shot_prompt():
                   " So the answer is \\boxed{8}.")
     prompt = cold_start.few_shot_prompt([(p.problem, ex)], "Compute 3+4", "<|endoftext|>")
     assert prompt.endswith("User: Compute 3+4. Assistant:") and prompt.count("Assistant:") == 2
+    prefix = cold_start.few_shot_prefix([(p.problem, ex)], "<|endoftext|>")
+    assert prefix.endswith(ex + "<|endoftext|>") and prompt.startswith(prefix)
+    assert prompt[len(prefix):].count("Assistant:") == 1 and cold_start.few_shot_prefix([], "|") == ""
 
 
 def test_cold_start_filters_on_graded_records():

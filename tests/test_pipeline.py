@@ -67,7 +67,7 @@ def test_evaluation_table_contract(smoke_run):
     keys = {"checkpoint", "benchmark", "n", "k", "pass@1", "pass@1_ci95", "cons@k", "mean_length"}
     ckpts = ("base", "r1_zero", "cold_start", "reasoning_rl", "reasoning_rl_no_lang", "sft", "r1",
              "student_distilled", "student_rl")
-    benches = ("micro_test", "gsm8k_test", "math500", "mgsm_en", "mgsm_zh")
+    benches = ("micro_test", "gsm8k_test", "math500", "mgsm_en", "mgsm_zh", "aime24", "aime25", "amc23")
     assert {(r["checkpoint"], r["benchmark"]) for r in table} == {(c, b) for c in ckpts for b in benches}
     general = {r["checkpoint"] for r in table if "refusal_rate" in r}
     assert general == {"sft", "r1", "student_distilled"}
@@ -78,6 +78,12 @@ def test_evaluation_table_contract(smoke_run):
         assert 0 <= lo <= r["pass@1"] <= hi <= 1 and _finite(r["cons@k"]) and _finite(r["mean_length"])
     micro = [r for r in table if r["benchmark"] == "micro_test"]
     assert all(r["n"] == 16 and r["k"] == 2 for r in micro)
+    m = read_stage(run_dir, "07_evaluation")["metrics"]
+    assert set(m["pass_at_k"]) == set(ckpts) and all(set(v) == {"1", "2"} for v in m["pass_at_k"].values())
+    for v in m["pass_at_k"].values():
+        assert 0 <= v["1"] <= v["2"] <= 1  # pass@k never falls with k
+    assert m["prompt_sensitivity"]["shots"] == 2 and 0 <= m["prompt_sensitivity"]["few_shot"] <= 1
+    assert m["samples_per_benchmark"]["aime24"] == 3 and m["samples_per_benchmark"]["micro_test"] == 32
 
 
 def test_aha_moment_contract(smoke_run):
