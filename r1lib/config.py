@@ -274,6 +274,9 @@ class EvaluationConfig(_Section):
     max_prompt_tokens: int = Field(384, gt=0)  # longer prompts keep their last tokens, counted
     benchmarks: dict[str, BenchmarkEval] = {"micro_test": BenchmarkEval(k=8)}
     greedy: bool = True                      # also report greedy accuracy
+    # prompt sensitivity (§5): the final checkpoint with solved examples before each question
+    few_shot_examples: int = Field(2, gt=0)  # solved examples before each micro_test question
+    few_shot_k: int = Field(4, gt=0)         # samples per question (few-shot prompts are ~3x longer)
 
     @field_validator("benchmarks")
     @classmethod
