@@ -205,7 +205,8 @@ def extract_final_answers(completion: str) -> list[str]:
 _TEXT_CMD = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|operatorname)\s*(?=\{)")
 _SPACING = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)(?![A-Za-z])|\\[,;:! ]|\\quad|\\qquad|~")
 _THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d])")
-_HEDGE_WORDS = re.compile(r"(?<![\\A-Za-z])(?:or|either|and\s*/\s*or)(?![A-Za-z])", re.IGNORECASE)
+_HEDGE_WORDS = re.compile(r"(?<![\\A-Za-z])(?:or|either|and\s*/\s*or)(?![A-Za-z])|\\(?:lor|vee)(?![A-Za-z])",
+                          re.IGNORECASE)
 _OPTION_LABEL = re.compile(r"(?<![A-Za-z0-9_)\]}])\(\s*[A-E]\s*\)")
 _ASSIGN = re.compile(r"^\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=(?!=)")
 _OPENERS = {"(", "[", "{"}
@@ -273,7 +274,7 @@ def _normalize_for_hedge(statement: str) -> str:
 def is_hedge(statement: str) -> bool:
     """Return True when ``statement`` offers several alternative answers.
 
-    Hedges: "3 or 4", "either 3 or 4", "3 and/or 4", ``\\text{A or B}``, top-level lists
+    Hedges: "3 or 4", "either 3 or 4", "3 and/or 4", ``\\text{A or B}``, ``3 \\lor 4``, top-level lists
     "3, 4" / "3; 4", and option lists with two or more labels like "(A) 3 (B) 4".
     Not hedges: one number with thousands separators ("1,080"), tuples and intervals
     ("(1, 2)", "[0, 1)", ``\\left( 3, \\frac{\\pi}{2} \\right)``), sets (``\\{1, 2\\}``),
