@@ -31,6 +31,7 @@ __all__ = [
     "format_reward",
     "get_reward_funcs",
     "register_reward",
+    "reward_names",
 ]
 
 RewardFunc = Callable[..., list[float | None]]
@@ -61,6 +62,13 @@ def register_reward(name: str) -> Callable[[RewardFunc], RewardFunc]:
         return fn
 
     return deco
+
+
+def reward_names() -> list[str]:
+    """Every registered reward name, sorted (the rewards defined in other modules included)."""
+    import r1lib.cold_start  # noqa: F401  (registers readable_format)
+
+    return sorted(REWARD_FUNCS)
 
 
 def get_reward_funcs(names: Sequence[str]) -> list[RewardFunc]:
