@@ -169,7 +169,17 @@ class Stage:
             self.timings[key] = round(self.timings.get(key, 0.0) + time.perf_counter() - t0, 2)
 
     def complete(self, metrics: dict) -> dict:
-        """Mark the stage complete with its final scalar metrics; returns the record."""
+        """Mark the stage complete with its final scalar metrics; returns the record.
+
+        When this process verified answers (:func:`r1lib.verify.get_verifier` was used), the
+        verifier's counters (calls, cache hits, timeouts, parse failures, unparseable golds,
+        errors, pool restarts) are added as ``metrics["verifier"]`` unless already there.
+        """
+        from r1lib.verify import default_counters
+
+        counters = default_counters()
+        if counters is not None and "verifier" not in metrics:
+            metrics = {**metrics, "verifier": counters}
         rec = {"status": "complete", "config_hash": self.config_hash,
                "artifacts": self.artifacts, "timings": self.timings, "metrics": metrics}
         self._write(rec)

@@ -14,6 +14,7 @@ checkpoints under ``<out_dir>/_trainer`` so an interrupted run resumes where it 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -77,6 +78,9 @@ def _jsonl_callback(path: Path, tokens_per_step: int | None = None, print_every:
 
         def on_train_begin(self, args, state, control, **kw):
             self.every = max(1, state.max_steps // print_every)
+            self.last = (state.global_step, time.perf_counter())
+            if state.global_step > 0:  # resumed: forget what was logged after the checkpoint
+                truncate_jsonl(path, state.global_step)
 
         def on_log(self, args, state, control, logs=None, **kw):
             now = time.perf_counter()
@@ -100,6 +104,37 @@ def _jsonl_callback(path: Path, tokens_per_step: int | None = None, print_every:
                       flush=True)
 
     return JsonlLogger()
+
+
+def truncate_jsonl(path: Path, max_step: int) -> int:
+    """Drop the rows of a JSON-lines log whose ``step`` is above ``max_step`` (in place, atomically).
+
+    A run killed between two checkpoints has logged steps that the resumed run repeats; this
+    keeps each step once. Rows without a ``step`` key are kept.
+
+    Returns:
+        The number of rows dropped (0 when ``path`` does not exist).
+    """
+    path = Path(path)
+    if not path.exists():
+        return 0
+    keep, dropped = [], 0
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        try:
+            step = json.loads(line).get("step")
+        except json.JSONDecodeError:  # a line cut short by the kill
+            dropped += 1
+            continue
+        if isinstance(step, (int, float)) and step > max_step:
+            dropped += 1
+        else:
+            keep.append(line)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text("".join(x + "\n" for x in keep))
+    os.replace(tmp, path)
+    return dropped
 
 
 def _quiet(trainer) -> None:
@@ -137,10 +172,24 @@ def train_and_save(trainer, tok, out_dir: Path, resume: str | None = None) -> tu
 
 
 def latest_checkpoint(trainer_dir: Path) -> str | None:
-    """The newest ``checkpoint-N`` folder under ``trainer_dir`` (for resuming), or None."""
+    """The newest complete ``checkpoint-N`` folder under ``trainer_dir`` (for resuming), or None.
+
+    A checkpoint counts as complete when it holds ``trainer_state.json``, which the Trainer
+    writes after the weights, optimizer and RNG states: a folder left half-written by a kill
+    is skipped (and the one before it is used).
+    """
+    trainer_dir = Path(trainer_dir)
     if not trainer_dir.exists():
         return None
-    ckpts = sorted(trainer_dir.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    def complete(p: Path) -> bool:
+        try:
+            json.loads((p / "trainer_state.json").read_text())
+        except (OSError, json.JSONDecodeError):
+            return False
+        return True
+
+    ckpts = [p for p in trainer_dir.glob("checkpoint-*") if p.name.split("-")[1].isdigit() and complete(p)]
+    ckpts.sort(key=lambda p: int(p.name.split("-")[1]))
     return str(ckpts[-1]) if ckpts else None
 
 
@@ -306,6 +355,8 @@ def _heldout_probe(probe_records: list[dict], cfg: GRPOConfig, path: Path, tok, 
         def on_train_begin(self, args, state, control, model=None, **kw):
             if state.global_step == 0:
                 self._probe(0, model)
+            else:  # resumed: probes after the checkpoint are taken again
+                truncate_jsonl(path, state.global_step)
 
         def on_step_end(self, args, state, control, model=None, **kw):
             if state.global_step % cfg.probe_every == 0 or state.global_step == state.max_steps:
@@ -403,9 +454,12 @@ def _parquet_saver(log: CompletionLog, path: Path):
     from transformers import TrainerCallback
 
     class Saver(TrainerCallback):
-        """Writes the completion log whenever the trainer saves a checkpoint (for resume)."""
+        """Writes the completion log just before the trainer saves a checkpoint (for resume):
+        ``on_step_end`` runs after the flow callback has set ``should_save`` and before the
+        checkpoint is written, so a checkpoint never exists without its steps' rollouts."""
 
-        def on_save(self, args, state, control, **kw):
-            log.to_parquet(path)
+        def on_step_end(self, args, state, control, **kw):
+            if control.should_save:
+                log.to_parquet(path)
 
     return Saver()

@@ -38,6 +38,7 @@ __all__ = [
     "Verifier",
     "answer_is_correct",
     "batch_answers_correct",
+    "default_counters",
     "extract_final_answers",
     "first_answer",
     "get_verifier",
@@ -659,6 +660,15 @@ def get_verifier() -> Verifier:
             _DEFAULT = Verifier(n_workers=n)
             atexit.register(_DEFAULT.close)
         return _DEFAULT
+
+
+def default_counters() -> dict[str, int] | None:
+    """A copy of the default verifier's counters, or None when this process never verified.
+
+    Stages log it as ``metrics["verifier"]`` (:meth:`r1lib.rundir.Stage.complete`).
+    """
+    with _DEFAULT_LOCK:
+        return None if _DEFAULT is None else dict(_DEFAULT.counters)
 
 
 # --------------------------------------------------------------------------------------------

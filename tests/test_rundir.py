@@ -37,3 +37,19 @@ def test_complete_needs_artifacts_on_disk(tmp_path):
     assert not stage_is_complete(tmp_path, "00_base_model", "other-hash")
     (st.dir / "checkpoint").rmdir()  # a fresh clone has the committed stage.json but no weights
     assert not stage_is_complete(tmp_path, "00_base_model", st.config_hash)
+
+
+def test_complete_logs_the_verifier_counters_of_the_stage(tmp_path, monkeypatch):
+    from r1lib import verify
+
+    st = Stage.open("00_base_model", "smoke", str(tmp_path))
+    monkeypatch.setattr(verify, "_DEFAULT", None)
+    assert "verifier" not in st.complete({"x": 1.0})["metrics"]  # this process never verified
+    v = verify.Verifier(n_workers=1)
+    monkeypatch.setattr(verify, "_DEFAULT", v)
+    v.equivalent("3", "3"), v.equivalent("", "1")
+    rec = st.complete({"x": 1.0})
+    assert rec["metrics"]["verifier"]["calls"] == 2 and rec["metrics"]["verifier"]["gold_unparseable"] == 1
+    assert read_stage(tmp_path, "00_base_model")["metrics"]["verifier"]["calls"] == 2
+    assert st.complete({"verifier": {"calls": 7}})["metrics"]["verifier"] == {"calls": 7}  # explicit wins
+    v.close()

@@ -55,3 +55,28 @@ def test_pack_blocks():
             return R()
 
     assert training.pack_blocks(Tok(), ["a", "b"], 3) == [[1, 2, 3], [0, 4, 5]]
+
+
+def test_truncate_jsonl_keeps_each_step_once(tmp_path):
+    import json
+
+    from r1lib.training import truncate_jsonl
+
+    p = tmp_path / "m.jsonl"
+    rows = [{"step": 1, "loss": 1.0}, {"step": 2, "loss": 0.5}, {"note": "no step"}, {"step": 3, "loss": 0.2}]
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows) + '{"step": 4, "lo')  # cut short by a kill
+    assert truncate_jsonl(p, 2) == 2
+    assert [json.loads(x) for x in p.read_text().splitlines()] == rows[:3]
+    assert truncate_jsonl(tmp_path / "absent.jsonl", 2) == 0
+
+
+def test_latest_checkpoint_skips_a_half_written_one(tmp_path):
+    from r1lib.training import latest_checkpoint
+
+    assert latest_checkpoint(tmp_path / "none") is None
+    for n, state in [(2, '{"global_step": 2}'), (10, '{"global_step": 10}'), (12, '{"glob'), (14, None)]:
+        d = tmp_path / f"checkpoint-{n}"
+        d.mkdir()
+        if state is not None:
+            (d / "trainer_state.json").write_text(state)
+    assert latest_checkpoint(tmp_path) == str(tmp_path / "checkpoint-10")  # numeric order, complete only
