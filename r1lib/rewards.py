@@ -309,3 +309,56 @@ def only_for(func: RewardFunc, category: str, column: str = "category") -> Rewar
 
 
 __all__.append("only_for")
+
+
+@register_reward("code")
+def code_reward(completions: list, tests: list | None = None, limits: Any = None,
+                **kwargs: Any) -> list[float | None]:
+    """Code accuracy reward: 1.0 when the completion's code passes all of its tests in the sandbox.
+
+    The code is the last ```` ```python ```` block outside ``<think>``
+    (:func:`r1lib.code.extract_code`), run by :func:`r1lib.code.passes_tests` (all-or-nothing).
+    0.0 for no code, a failed test, a crash, a timeout or any limit hit; ``None`` for a sample
+    without tests (a math row in a mixed batch) and for every sample when there is no ``tests``
+    column. Samples run in parallel (4 threads, each sample its own subprocesses).
+
+    Args:
+        completions: strings or conversational message lists (TRL).
+        tests: the dataset column of tests, aligned with ``completions``; each entry a list of
+            ``{"input", "output"}`` pairs, its JSON, a string of asserts, or ``None``.
+        limits: optional :class:`r1lib.code.SandboxLimits`; default ``SandboxLimits()``.
+        **kwargs: other dataset columns and TRL extras; ignored.
+
+    Returns:
+        ``list[float | None]`` of ``len(completions)``.
+
+    Raises:
+        ValueError: ``tests`` has a different length, or an entry is malformed.
+        TypeError: ``tests`` is a single string, or a completion has an unsupported type.
+
+    Source: DeepSeek-R1 §2.2.2 "Reward Modeling", accuracy rewards ("for LeetCode problems, a
+    compiler can be used to generate feedback based on predefined test cases").
+    """
+    if tests is None:
+        return [None] * len(completions)
+    if isinstance(tests, str):
+        raise TypeError("keyword argument 'tests' must be a list aligned with completions, not a str")
+    if len(tests) != len(completions):
+        raise ValueError(f"keyword argument 'tests' has {len(tests)} entries for {len(completions)} completions")
+    from concurrent.futures import ThreadPoolExecutor
+
+    from r1lib.code import extract_code, passes_tests
+
+    def one(completion: Any, t: Any) -> float | None:
+        if t is None or not (t.strip() if isinstance(t, str) else len(t)):
+            return None
+        code = extract_code(completion_text(completion))
+        return 0.0 if code is None else passes_tests(code, t, limits)
+
+    if not completions:
+        return []
+    with ThreadPoolExecutor(max_workers=min(4, len(completions))) as pool:
+        return list(pool.map(one, completions, tests))
+
+
+__all__.append("code_reward")

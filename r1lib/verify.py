@@ -358,6 +358,26 @@ def _mv_verify(gold: tuple, target: tuple, inner_timeout: int) -> bool:
         return False
 
 
+_NAME = re.compile(r"^\s*(?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?\w+\}?)?(?:\([^()]*\))?\s*$")
+"""A left-hand side that names the answer: ``x``, ``a_1``, ``a_{10}``, ``\\theta``, ``f(2)``."""
+_RELATIONS = ("<=", ">=", "!=", "==", ":=")
+
+
+def _equation_sides(s: str) -> list[str]:
+    """The sides of ``s`` split at top-level ``=`` (``"x = 2+1 = 3"`` -> ``["x", "2+1", "3"]``).
+
+    ``<=``, ``>=``, ``!=``, ``==``, ``:=`` and ``=`` inside brackets (``f(a=1)``, ``\\{x=1\\}``) do
+    not split; ``$`` signs are dropped. A statement without ``=`` gives one side.
+    """
+    t = s.replace("$", " ")
+    for i, rel in enumerate(_RELATIONS):
+        t = t.replace(rel, f"\x00{i}\x00")
+    parts = _top_level_split(t, "=")
+    for i, rel in enumerate(_RELATIONS):
+        parts = [p.replace(f"\x00{i}\x00", rel) for p in parts]
+    return [p.strip() for p in parts]
+
+
 def _check_one(kind: str, a: str, b: str, inner_timeout: int) -> tuple[bool | None, int]:
     """One task. ``kind``: "gold" (is ``a`` parseable), "eq" (gold ``a`` vs candidate ``b``),
     "same" (candidates ``a`` and ``b`` agree, math-verify both ways)."""
@@ -368,6 +388,15 @@ def _check_one(kind: str, a: str, b: str, inner_timeout: int) -> tuple[bool | No
             pg = _parse(a, inner_timeout)
             if not pg:
                 return None, _GOLD_BAD
+            sides = _equation_sides(b)
+            if len(sides) > 1 and len(_equation_sides(a)) == 1:
+                # a value gold, an equation answer: math-verify compares only the right-hand side
+                # ("5=3" would pay for 3); every side but a leading name must equal the gold
+                parts = sides[1:] if _NAME.match(sides[0]) else sides
+                parsed = [_parse(p, inner_timeout) for p in parts]
+                if not all(parsed):
+                    return False, _CAND_BAD
+                return all(_mv_verify(pg, pc, inner_timeout) for pc in parsed), _OK
             pc = _parse(b, inner_timeout)
             if not pc:
                 return False, _CAND_BAD

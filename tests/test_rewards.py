@@ -255,3 +255,38 @@ def test_only_for_scores_one_category_and_subsets_columns():
     assert out == [1.0, None, 0.0] and seen["answer"] == ["3", "4"] and f.__name__ == "acc"
     assert f(prompts=["p"], completions=["x"], answer=[""], category=["general"]) == [None]
     assert f(prompts=["p"], completions=["3"], answer=["3"]) == [1.0]  # no category column: every row
+
+
+# ------------------------------------------------------------------ math-verify false positives
+
+@pytest.mark.parametrize(
+    ("gold", "candidate", "expected"),
+    [
+        # plain math-verify pays these (it compares an equation's right-hand side only)
+        ("3", "5=3", False),
+        ("3", "x+1=3", False),
+        ("10", r"2\cdot 4=10", False),
+        ("0", "x^2-1=0", False),
+        ("5", "x = 2+2 = 5", False),
+        # ...while an equation that names the answer, or holds, still pays
+        ("3", "x=3", True),
+        ("10", "a_{1} = 10", True),
+        ("3", "f(2)=3", True),
+        ("5", "x = 2+3 = 5", True),
+        ("4", "2+2=4", True),
+        # ±: math-verify pays 2021 for \pm 2021 and back
+        (r"\pm 2021", "2021", False),
+        ("2021", r"\pm 2021", False),
+        # two different equations that both reduce to 0 (Math-Verify issue #60), and
+        # equations compared on one side (issue #14)
+        ("3*x-1*y+13=0", "3x + 4y + 14=0", False),
+        ("x-1=0", "x-2=0", False),
+        ("n=2, 3, 4", "n=1, 2, 3", False),
+        ("D = (0, 1)", "D = (0, 1.5)", False),
+        (r"F_n = \sum_{k=0}^{n-1} F_k F_{n-k-1}", r"F_n = \sum_{k=0}^{n-2} F_k F_{n-k-2}", False),
+        ("2x+4y-3=0", r"y = -x + \frac{3}{4}", False),
+        ("2x+4y-3=0", r"y = -\frac{1}{2}x + \frac{3}{4}", True),  # the same line, rearranged
+    ],
+)
+def test_equation_false_positive_guards(verifier, gold, candidate, expected):
+    assert verifier.equivalent(gold, candidate) is expected
