@@ -316,7 +316,54 @@ class Profile(_Section):
                              f"digits 1-9), got {list(self.world.n_operands)}")
         if self.evaluation.max_prompt_tokens >= self.model.max_positions:
             raise ValueError("evaluation.max_prompt_tokens must be below model.max_positions")
+        problems = _impossible_combinations(self)
+        if problems:
+            raise ValueError("impossible combination(s):\n  " + "\n  ".join(problems))
         return self
+
+
+def _sections(node: BaseModel, prefix: str = ""):
+    """Every nested section of ``node`` with its dotted name (``reasoning_rl.grpo``, …)."""
+    for name in type(node).model_fields:
+        value = getattr(node, name)
+        if isinstance(value, BaseModel):
+            path = f"{prefix}{name}"
+            yield path, value
+            yield from _sections(value, path + ".")
+
+
+def _impossible_combinations(p: Profile) -> list[str]:
+    """Settings that each pass their own check but cannot run together; one message per problem,
+    naming the fields and what to do."""
+    from r1lib.rewards import reward_names
+
+    out: list[str] = []
+    known = reward_names()
+    micro = p.model.base is None  # the context length is ours to check only for the micro model
+    ctx = p.model.max_positions
+    for path, sec in _sections(p):
+        if isinstance(sec, GRPOConfig):
+            bad = [r for r in sec.reward_funcs if r not in known]
+            if bad:
+                out.append(f"{path}.reward_funcs: unknown reward(s) {bad}; known: {known}")
+            if micro and sec.max_completion_length >= ctx:
+                out.append(f"{path}.max_completion_length={sec.max_completion_length} leaves no room for "
+                           f"the prompt in model.max_positions={ctx}")
+        if micro and isinstance(sec, (SFTConfig, RewardModelConfig)) and sec.max_length > ctx:
+            out.append(f"{path}.max_length={sec.max_length} > model.max_positions={ctx}: lower it or "
+                       f"raise model.max_positions")
+        if micro and path.endswith("pretrain") and sec.block_size > ctx:
+            out.append(f"{path}.block_size={sec.block_size} > model.max_positions={ctx}")
+        if micro and isinstance(sec, RewardModelConfig) and sec.freeze_layers > p.model.num_layers:
+            out.append(f"{path}.freeze_layers={sec.freeze_layers} but the policy has "
+                       f"{p.model.num_layers} layers (model.num_layers); use at most {p.model.num_layers}")
+    if micro:
+        for name, b in p.evaluation.benchmarks.items():
+            if p.evaluation.max_prompt_tokens + b.max_new_tokens > ctx:
+                out.append(f"evaluation.max_prompt_tokens={p.evaluation.max_prompt_tokens} + "
+                           f"evaluation.benchmarks.{name}.max_new_tokens={b.max_new_tokens} > "
+                           f"model.max_positions={ctx}: the samples would run past the context")
+    return out
 
 
 class ConfigError(ValueError):

@@ -398,7 +398,39 @@ def load_benchmark(
         return _load_hub(spec, limit)
     if path.is_file():
         return _load_local(spec, path, limit)
+    offline = hub_unreachable()
+    if offline:
+        raise FileNotFoundError(
+            f"benchmark {name!r}: local file {path} not found, and the hub cannot be tried "
+            f"({offline}); set data_root in the profile or $R1_DATA_ROOT to a folder that holds "
+            f"{spec.local_path}")
     return _load_hub(spec, limit, missing_local=path)
+
+
+def hub_unreachable(timeout_s: float = 3.0) -> str | None:
+    """Why the Hugging Face Hub cannot be reached, or None when it might be.
+
+    ``HF_HUB_OFFLINE`` / ``HF_DATASETS_OFFLINE`` set to a true value, or no TCP connection to the
+    hub's host (``$HF_ENDPOINT``, default huggingface.co, port 443) within ``timeout_s`` seconds.
+    Checked before a hub download, so that an offline machine fails in milliseconds instead of
+    after ``datasets``' ~20 s of retries.
+
+    Returns:
+        ``str`` naming the reason, or ``None``.
+    """
+    import socket
+    from urllib.parse import urlparse
+
+    for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
+        if os.environ.get(var, "").strip().lower() in ("1", "true", "yes", "on"):
+            return f"{var}={os.environ[var]}"
+    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    host, port = url.hostname or "huggingface.co", url.port or (80 if url.scheme == "http" else 443)
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as exc:
+        return f"{host}:{port} unreachable: {type(exc).__name__}: {exc}"
+    return None
 
 
 def write_jsonl(records: list[dict], path) -> None:

@@ -92,3 +92,33 @@ def test_reward_model_settings_per_kind(tmp_path):
     assert own.all_scenario_rl.reward_model_config("helpfulness").steps == 7
     with pytest.raises(ValueError, match="helpfulness"):
         own.all_scenario_rl.reward_model_config("honesty")
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "expected"),
+    [
+        ("reasoning_rl: {grpo: {reward_funcs: [accuracy, cosine]}}",
+         "reasoning_rl.grpo.reward_funcs: unknown reward(s) ['cosine']"),
+        ("grpo: {max_completion_length: 600}",
+         "grpo.max_completion_length=600 leaves no room for the prompt in model.max_positions=512"),
+        ("cold_start: {sft: {max_length: 1024}}",
+         "cold_start.sft.max_length=1024 > model.max_positions=512"),
+        ("pretrain: {block_size: 1024}", "pretrain.block_size=1024 > model.max_positions=512"),
+        ("all_scenario_rl: {reward_model: {freeze_layers: 5}}",
+         "all_scenario_rl.reward_model.freeze_layers=5 but the policy has 4 layers"),
+        ("evaluation: {max_prompt_tokens: 480, benchmarks: {micro_test: {k: 2, max_new_tokens: 96}}}",
+         "evaluation.benchmarks.micro_test.max_new_tokens=96 > model.max_positions=512"),
+    ],
+)
+def test_impossible_combinations_are_named(tmp_path, yaml_text, expected):
+    p = write(tmp_path, f"name: x\n{yaml_text}\n")
+    with pytest.raises(ConfigError) as e:
+        load_profile(str(p))
+    assert expected in str(e.value) and str(p) in str(e.value)
+
+
+def test_impossible_combinations_are_all_listed(tmp_path):
+    p = write(tmp_path, "name: x\ngrpo: {max_completion_length: 600, reward_funcs: [acc]}\n")
+    with pytest.raises(ConfigError) as e:
+        load_profile(str(p))
+    assert "grpo.max_completion_length=600" in str(e.value) and "unknown reward(s) ['acc']" in str(e.value)

@@ -297,8 +297,24 @@ def test_hub_gsm8k_mapping(monkeypatch, tmp_path):
         {"id": "gsm8k-test-00001", "problem": "Q1", "answer": "18"},
     ]
     assert load_benchmark("gsm8k_test", source="hub", limit=1) == recs[:1]
-    # auto with no local file falls back to the hub
+    # auto with no local file falls back to the hub (when the hub is reachable)
+    monkeypatch.setattr(data, "hub_unreachable", lambda timeout_s=3.0: None)
     assert load_benchmark("gsm8k_test", data_root=tmp_path) == recs
+
+
+def test_auto_offline_fails_fast_naming_the_file(monkeypatch, tmp_path):
+    fake = _FakeDatasets([], fail=True)
+    monkeypatch.setitem(sys.modules, "datasets", fake)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert data.hub_unreachable() == "HF_HUB_OFFLINE=1"
+    with pytest.raises(FileNotFoundError) as e:
+        load_benchmark("gsm8k_test", data_root=tmp_path)
+    msg = str(e.value)
+    assert str(tmp_path / "math" / "gsm8k_test.jsonl") in msg and "HF_HUB_OFFLINE=1" in msg
+    assert "R1_DATA_ROOT" in msg and fake.calls == []  # no download was attempted
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # the discard port: refused at once
+    assert "127.0.0.1:9 unreachable" in data.hub_unreachable(timeout_s=1.0)
 
 
 def test_hub_math500_id_field_and_missing_field(monkeypatch):
@@ -327,6 +343,7 @@ def test_hub_mgsm_integer_answers(monkeypatch):
 
 def test_auto_without_local_or_hub(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "datasets", _FakeDatasets([], fail=True))
+    monkeypatch.setattr(data, "hub_unreachable", lambda timeout_s=3.0: None)  # reachable, then fails
     with pytest.raises(FileNotFoundError, match="amc23.jsonl.*ConnectionError"):
         load_benchmark("amc23", data_root=tmp_path)
     with pytest.raises(ConnectionError):
