@@ -24,6 +24,7 @@ from __future__ import annotations
 import atexit
 import concurrent.futures as cf
 import contextlib
+import logging
 import math
 import multiprocessing
 import os
@@ -316,7 +317,25 @@ _INT_RE = re.compile(r"^\s*\$*\s*([+-]?)\s*(\d{1,3}(?:,\d{3})+|\d+)\s*\$*\s*$")
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 
 # flags returned by workers
-_OK, _GOLD_BAD, _CAND_BAD, _ERROR = 0, 1, 2, 4
+_OK, _GOLD_BAD, _CAND_BAD, _ERROR, _TIMEOUT = 0, 1, 2, 4, 8
+
+
+class _InnerTimeouts(logging.Filter):
+    """Counts (and silences) math-verify's "Timeout during parsing/comparison" warnings: with
+    ``raise_on_error=False`` a timed-out check only logs and returns False/[]."""
+
+    count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "Timeout" in record.getMessage():
+            _InnerTimeouts.count += 1
+            return False
+        return True
+
+
+_INNER_TIMEOUTS = _InnerTimeouts()
+for _name in ("math_verify.grader", "math_verify.parser"):
+    logging.getLogger(_name).addFilter(_INNER_TIMEOUTS)
 
 
 def _as_int(s: str) -> int | None:
@@ -380,7 +399,14 @@ def _equation_sides(s: str) -> list[str]:
 
 def _check_one(kind: str, a: str, b: str, inner_timeout: int) -> tuple[bool | None, int]:
     """One task. ``kind``: "gold" (is ``a`` parseable), "eq" (gold ``a`` vs candidate ``b``),
-    "same" (candidates ``a`` and ``b`` agree, math-verify both ways)."""
+    "same" (candidates ``a`` and ``b`` agree, math-verify both ways). A math-verify timeout
+    inside the task adds the ``_TIMEOUT`` flag."""
+    before = _InnerTimeouts.count
+    value, flags = _check_one_inner(kind, a, b, inner_timeout)
+    return value, flags | (_TIMEOUT if _InnerTimeouts.count > before else _OK)
+
+
+def _check_one_inner(kind: str, a: str, b: str, inner_timeout: int) -> tuple[bool | None, int]:
     try:
         if kind == "gold":
             return (True, _OK) if _parse(a, inner_timeout) else (None, _GOLD_BAD)
@@ -450,8 +476,10 @@ class Verifier:
         max_cache: entries kept in the result cache (oldest evicted first).
 
     Attributes:
-        counters: ``dict[str, int]`` with ``calls`` (checks requested), ``cache_hits``,
-            ``timeouts`` (outer timeouts), ``parse_failures`` (a candidate did not parse),
+        counters: ``dict[str, int]`` with ``calls`` (checks requested), ``cache_hits`` (served
+            from the cache or computed once for a duplicate in the same batch), ``timeouts``
+            (checks that ran out of time: math-verify's inner timeouts and the outer ones),
+            ``parse_failures`` (a candidate did not parse),
             ``gold_unparseable``, ``errors`` (exceptions inside a check) and
             ``pool_restarts``.
 
@@ -552,6 +580,8 @@ class Verifier:
             self.counters["parse_failures"] += 1
         if flags & _ERROR:
             self.counters["errors"] += 1
+        if flags & _TIMEOUT:
+            self.counters["timeouts"] += 1
 
     def _chunk_size(self, n: int) -> int:
         return max(1, min(32, math.ceil(n / (4 * self.n_workers))))
@@ -567,7 +597,8 @@ class Verifier:
                     self.counters["cache_hits"] += 1
                     results[i] = self._cache[task]
                     continue
-                if task in todo:
+                if task in todo:  # a duplicate within the batch: computed once
+                    self.counters["cache_hits"] += 1
                     todo[task].append(i)
                     continue
                 fast = self._fast(task)

@@ -290,3 +290,14 @@ def test_only_for_scores_one_category_and_subsets_columns():
 )
 def test_equation_false_positive_guards(verifier, gold, candidate, expected):
     assert verifier.equivalent(gold, candidate) is expected
+
+
+def test_inner_math_verify_timeouts_are_counted_not_logged(caplog):
+    with Verifier(n_workers=1, timeout_s=1.0) as v:
+        t0 = time.monotonic()
+        assert v.equivalent("3", "10^{10^{10^{10}}}") is False  # sympy works on it until math-verify's alarm
+        assert time.monotonic() - t0 < 10
+        assert v.counters["timeouts"] == 1 and v.counters["pool_restarts"] == 0  # the inner timeout did it
+        assert v.equivalent_many([("3", "3.0")] * 4) == [True] * 4
+        assert v.counters["cache_hits"] == 3  # duplicates in one batch are computed once
+    assert "Timeout during" not in caplog.text
