@@ -66,7 +66,7 @@ class TokenizerConfig(_Section):
 class ModelConfig(_Section):
     """The policy's architecture (micro) or the checkpoint to start from (real profiles)."""
 
-    backend: Literal["hf"] = "hf"       # model loading backend; unsloth comes with the GPU path
+    backend: Literal["hf", "unsloth"] = "hf"  # hf: transformers (CPU or GPU); unsloth: its kernels (GPU)
     base: str | None = None             # hub id or path of a pretrained base; None = micro model
     hidden_size: int = 192              # 1.9M parameters: learns the task in minutes on 2 cores
     num_layers: int = 4
@@ -289,6 +289,69 @@ class EvaluationConfig(_Section):
         return v
 
 
+class ProblemsConfig(_Section):
+    """Problems of real-model profiles (``model.base`` set): RL prompts and held-out probes come
+    from benchmark files under the data root instead of the micro world (stage 00 writes them)."""
+
+    train: list[str] = ["gsm8k_train", "math_train"]  # R1-Zero's RL prompts: GSM8K + MATH
+    train_limit: int | None = Field(None, gt=0)       # first N of each (None: all)
+    heldout: str = "math500"                           # probed during RL (accuracy vs step)
+    heldout_limit: int | None = Field(100, gt=0)       # a probe samples probe_k per problem
+
+    @model_validator(mode="after")
+    def _known(self):
+        from r1lib.data import BENCHMARKS
+
+        bad = sorted({*self.train, self.heldout} - set(BENCHMARKS))
+        if bad:
+            raise ValueError(f"problems: unknown benchmark(s) {bad}; known: {sorted(BENCHMARKS)}")
+        return self
+
+
+class LoRAConfig(_Section):
+    """Low-rank adapters (PEFT, through Unsloth's ``get_peft_model`` or ``peft.LoraConfig``)."""
+
+    r: int = Field(32, gt=0)              # rank; open-r1 / Unsloth GRPO notebooks use 16-64
+    alpha: int = Field(64, gt=0)          # scale alpha / r = 2, the usual choice
+    dropout: float = Field(0.0, ge=0, lt=1)  # 0: Unsloth's fast path needs it
+    target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+class RuntimeConfig(_Section):
+    """How stages execute: backends, memory savings and GPUs (issue 6). Defaults are the CPU
+    path of the micro profile; stage hashes include only the fields set away from them."""
+
+    # --- model loading and training kernels (``model.backend`` picks hf or unsloth) ---
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"  # auto: bf16 on GPU, fp32 on CPU
+    lora: LoRAConfig | None = None        # None: full fine-tuning
+    load_in_4bit: bool = False            # QLoRA (Unsloth, bitsandbytes): 24 GB GPUs; needs lora
+    max_seq_length: int = Field(4096, gt=0)  # Unsloth's RoPE/kv budget: prompt + completion tokens
+    gradient_checkpointing: bool = False  # Unsloth's "unsloth" offloaded variant when on
+    # --- generation for evaluation, rejection sampling and distillation ---
+    generation: Literal["hf", "vllm"] = "hf"  # vllm: LLM.generate with SamplingParams(n=k)
+    gpu_memory_utilization: float = Field(0.5, gt=0, le=0.95)  # vLLM's share of the GPU
+    # --- rollouts inside GRPO (TRL ``use_vllm``) ---
+    grpo_vllm: Literal["off", "colocate", "server"] = "off"  # colocate: one GPU; server: `trl vllm-serve`
+    vllm_server_host: str = "127.0.0.1"
+    vllm_server_port: int = Field(8000, gt=0, lt=65536)
+    # --- several GPUs (TRL + accelerate / DeepSpeed; never a home-made engine) ---
+    num_processes: int = Field(1, gt=0)   # training processes (GPUs) for `accelerate launch`
+    accelerate_config: str | None = None  # accelerate YAML, e.g. params/accelerate/zero3.yaml
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.load_in_4bit and self.lora is None:
+            raise ValueError("runtime.load_in_4bit needs runtime.lora: 4-bit weights cannot be "
+                             "fully fine-tuned; add a lora section or set load_in_4bit: false")
+        if self.num_processes > 1 and self.accelerate_config is None:
+            raise ValueError("runtime.num_processes > 1 needs runtime.accelerate_config (e.g. "
+                             "params/accelerate/zero3.yaml)")
+        if self.grpo_vllm == "colocate" and self.num_processes > 1:
+            raise ValueError("runtime.grpo_vllm: colocate runs vLLM inside each training process; on "
+                             "several GPUs use grpo_vllm: server with `trl vllm-serve` on its own GPU")
+        return self
+
+
 class Profile(_Section):
     """A whole run profile (one ``params/*.yaml``)."""
 
@@ -307,6 +370,8 @@ class Profile(_Section):
     distillation: DistillationConfig = DistillationConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     aha: AhaConfig = AhaConfig()
+    runtime: RuntimeConfig = RuntimeConfig()
+    problems: ProblemsConfig = ProblemsConfig()  # used when model.base is set
 
     @model_validator(mode="after")
     def _cross(self):
@@ -316,6 +381,8 @@ class Profile(_Section):
                              f"digits 1-9), got {list(self.world.n_operands)}")
         if self.evaluation.max_prompt_tokens >= self.model.max_positions:
             raise ValueError("evaluation.max_prompt_tokens must be below model.max_positions")
+        if self.runtime.load_in_4bit and self.model.backend != "unsloth":
+            raise ValueError("runtime.load_in_4bit needs model.backend: unsloth")
         problems = _impossible_combinations(self)
         if problems:
             raise ValueError("impossible combination(s):\n  " + "\n  ".join(problems))
@@ -456,6 +523,15 @@ def stage_hash(profile: Profile, stage: str) -> str:
     spec = STAGES[stage]
     dump = profile.model_dump(mode="json")
     payload = {s: dump[s] for s in spec["sections"]}
+    # sections added after the micro reference run count only where set away from their defaults,
+    # so the micro profile keeps its hashes: runtime (LoRA, 4-bit, kernels, backends change
+    # results) everywhere, problems in stage 00 (which writes them)
+    for name in ("runtime", "problems") if stage == "00_base_model" else ("runtime",):
+        changed = getattr(profile, name).model_dump(mode="json", exclude_defaults=True)
+        if changed or (name == "problems" and profile.model.base is not None):
+            payload[name] = getattr(profile, name).model_dump(mode="json")
+    if stage == "00_base_model" and profile.model.base is not None:
+        payload["data_root"] = dump["data_root"]  # a real base's problems come from the data root
     payload["upstream"] = {u: stage_hash(profile, u) for u in spec["upstream"]}
     blob = json.dumps(payload, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]

@@ -160,6 +160,18 @@ BENCHMARKS: dict[str, BenchmarkSpec] = {
             id_format="gsm8k-train-{index:05d}",
         ),
         BenchmarkSpec(
+            # the 4,500 MATH test problems outside MATH-500: the usual RL prompts of R1-Zero-style
+            # studies on MATH (PRM800K trained on them); no hub split holds exactly these
+            name="math_train",
+            local_path="math/math_test_minus_math500.jsonl",
+            hub_id=None,
+            hub_config=None,
+            hub_split="test",
+            problem_field="problem",
+            answer_field="answer",
+            id_field="unique_id",
+        ),
+        BenchmarkSpec(
             name="math500",
             local_path="math/math500_test.jsonl",
             hub_id="HuggingFaceH4/MATH-500",
@@ -466,3 +478,29 @@ def balance_by(records: list[dict], key: str, seed: int) -> list[dict]:
     out = [r for k in sorted(groups) for r in rng.sample(groups[k], n)]
     rng.shuffle(out)
     return out
+
+
+def real_problems(problems, data_root: str | os.PathLike[str] | None = None) -> tuple[list[dict], list[dict]]:
+    """RL prompts and held-out problems of a real-model profile (``problems`` section).
+
+    Args:
+        problems: a :class:`r1lib.config.ProblemsConfig` (``train`` benchmark names,
+            ``train_limit`` per benchmark, ``heldout`` name, ``heldout_limit``).
+        data_root: see :func:`resolve_data_root`.
+
+    Returns:
+        ``(train, heldout)``: records ``{"id", "problem", "answer", "language", "source"}`` in
+        file order (ids prefixed by the benchmark name, so they are unique across files).
+
+    Raises:
+        KeyError / FileNotFoundError / ValueError: as :func:`load_benchmark`.
+
+    Source: DeepSeek-R1 §2.2 (R1-Zero's RL on math prompts); GSM8K and MATH as in open
+    reproductions (SimpleRL-Zoo, understand-r1-zero).
+    """
+    def tagged(name: str, limit: int | None) -> list[dict]:
+        return [{**r, "id": f"{name}/{r['id']}", "language": benchmark_language(name), "source": name}
+                for r in load_benchmark(name, data_root, limit)]
+
+    train = [r for name in problems.train for r in tagged(name, problems.train_limit)]
+    return train, tagged(problems.heldout, problems.heldout_limit)

@@ -1,4 +1,5 @@
-"""Sampling completions with transformers ``generate`` (the ``hf`` generation backend).
+"""Sampling completions: transformers ``generate`` (the ``hf`` generation backend) or vLLM
+(``runtime.generation: vllm``, through :mod:`r1lib.backends`), with the same arguments.
 
 Prompts longer than ``max_prompt_tokens`` keep their last tokens (the end of the template and
 of the question, where ``Assistant:`` stands) and are counted, never silently dropped.
@@ -55,10 +56,17 @@ def sample(model, tok, prompts: list[str], n: int = 1, temperature: float = 0.6,
     Returns:
         ``Generations`` in prompt order.
 
-    Source: transformers ``GenerationMixin.generate``.
+    Source: transformers ``GenerationMixin.generate``; with ``runtime.generation: vllm``,
+    vLLM ``LLM.generate`` with ``SamplingParams(n=n)`` (:func:`r1lib.backends.vllm_sample`).
     """
     n = 1 if greedy else n
     ids, n_trunc = encode_prompts(tok, prompts, max_prompt_tokens)
+    from r1lib import backends
+
+    if backends.current().runtime.generation == "vllm":
+        params = backends.vllm_sampling_params(n, temperature, top_p, max_new_tokens, seed, greedy)
+        outs = backends.vllm_sample(model, ids, params)
+        return Generations([o[0] for o in outs], [o[1] for o in outs], n_trunc)
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # similar lengths batch together
     per_call = max(1, batch_size // n)
     texts: list[list[str]] = [[] for _ in prompts]

@@ -1,8 +1,9 @@
 """Model and tokenizer creation and loading.
 
 One entry point, ``load_policy``, loads every checkpoint the notebooks use. The backend comes
-from the profile (``model.backend``): ``hf`` (transformers, CPU or GPU) now; ``unsloth`` arrives
-with the GPU path and plugs in here, so no notebook changes.
+from the profile (``model.backend``, set for the process by ``Stage.open`` through
+:func:`r1lib.backends.use`): ``hf`` (transformers, CPU or GPU) or ``unsloth`` (GPU), so the
+notebooks are the same on both.
 
 The micro world's tokenizer is a byte-level BPE trained offline with ``tokenizers`` (any text,
 LaTeX and Chinese included, encodes without unknown tokens) and the micro model is a small
@@ -109,15 +110,17 @@ def new_micro_model(tok, hidden_size: int, num_layers: int, num_heads: int,
     return Qwen2ForCausalLM(cfg)
 
 
-def load_policy(path: str, backend: str = "hf", device: str | None = None, dtype: str = "auto"):
+def load_policy(path: str, backend: str | None = None, device: str | None = None, dtype: str | None = None):
     """Load a causal LM and its tokenizer: a local checkpoint folder or a hub id.
 
     Args:
         path: checkpoint folder (ours) or hub id such as ``Qwen/Qwen2.5-Math-1.5B``.
-        backend: ``hf`` (transformers ``AutoModelForCausalLM.from_pretrained``). Other
-            backends are added by later issues.
-        device: ``cpu``/``cuda``; default: cuda when available.
-        dtype: ``auto`` (bf16 on cuda, fp32 on cpu), ``float32`` or ``bfloat16``.
+        backend: ``hf`` (transformers ``AutoModelForCausalLM.from_pretrained``) or ``unsloth``
+            (``FastLanguageModel.from_pretrained``, :func:`r1lib.backends.load_unsloth`);
+            default: the profile's ``model.backend`` (:func:`r1lib.backends.current`).
+        device: ``cpu``/``cuda``; default: cuda when available (hf only; Unsloth needs CUDA).
+        dtype: ``auto`` (bf16 on cuda, fp32 on cpu), ``float32``, ``bfloat16`` or ``float16``;
+            default: the profile's ``runtime.dtype``.
 
     Returns:
         (model, tokenizer) with the model in eval mode on ``device``.
@@ -125,13 +128,23 @@ def load_policy(path: str, backend: str = "hf", device: str | None = None, dtype
     Raises:
         ValueError: unknown backend.
         FileNotFoundError: ``path`` looks local (starts with ``.``/``/``) and does not exist.
+        r1lib.backends.MissingBackendError: ``unsloth`` without the package (names the extra).
     """
     from transformers import AutoModelForCausalLM
 
-    if backend != "hf":
-        raise ValueError(f"model.backend={backend!r} is not available; known: ['hf']")
+    from r1lib import backends
+
+    cur = backends.current()
+    backend = backend or cur.model
+    dtype = dtype or cur.runtime.dtype
+    if backend not in ("hf", "unsloth"):
+        raise ValueError(f"model.backend={backend!r} is not available; known: ['hf', 'unsloth']")
     if path.startswith((".", "/")) and not Path(path).exists():
         raise FileNotFoundError(f"checkpoint {path} does not exist (has its stage run?)")
+    if backend == "unsloth":
+        model, tok = backends.load_unsloth(path, cur.runtime, cur.seed)
+        model.eval()
+        return model, tok
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     if dtype == "auto":
         torch_dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
@@ -140,6 +153,20 @@ def load_policy(path: str, backend: str = "hf", device: str | None = None, dtype
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype).to(device)
     model.eval()
     return model, load_tokenizer(path)
+
+
+def save_policy(model, tok, out_dir: str | Path) -> None:
+    """Save a model and its tokenizer so that :func:`load_policy` loads both back unchanged: our
+    own BPE keeps its ``PreTrainedTokenizerFast`` marker (:func:`save_tokenizer`), a hub
+    tokenizer is saved as it is."""
+    from transformers import PreTrainedTokenizerFast
+
+    out_dir = Path(out_dir)
+    model.save_pretrained(str(out_dir))
+    if type(tok) is PreTrainedTokenizerFast:
+        save_tokenizer(tok, out_dir)
+    else:
+        tok.save_pretrained(str(out_dir))
 
 
 def count_parameters(model) -> int:

@@ -114,7 +114,10 @@ class Stage:
             RuntimeError: an upstream stage has not completed with the current settings; the
                 message says which notebook to run first.
         """
+        from r1lib import backends
+
         cfg = load_profile(profile, overrides)
+        backends.use(cfg)  # model.backend and runtime: hf/unsloth, hf/vllm, GPUs
         rd = Path(run_dir) if run_dir else default_run_dir(cfg.name)
         st = cls(name, cfg, rd)
         for up in STAGES[name]["upstream"]:

@@ -127,10 +127,15 @@ def run_sft(model_path, records: list[dict], cfg: SFTConfig, out_dir: Path, seed
 
     Source: TRL ``SFTTrainer``; DeepSeek-R1 §2.3.1 (cold start) and §2.3.3 (SFT).
     """
+    from r1lib import backends, launch
     from r1lib.models import load_policy
     from r1lib.training import _jsonl_callback, train_and_save
 
     out_dir = Path(out_dir)
+    if backends.current().runtime.num_processes > 1 and not launch.in_launched_process():
+        return launch.run_distributed("sft", out_dir, dict(
+            model_path=str(model_path), records=records, cfg=cfg.model_dump(mode="json"),
+            out_dir=str(out_dir), seed=seed, metrics_path=str(metrics_path)))
     model, tok = load_policy(str(model_path))
     trainer_dir = out_dir / "_trainer"
     trainer = make_sft_trainer(model, tok, records, cfg, trainer_dir, seed,

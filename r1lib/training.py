@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from r1lib.config import GRPOConfig, PretrainConfig
+from r1lib.config import GRPOConfig, PretrainConfig, RuntimeConfig
 
 
 class TorchChunkedLogProb:
@@ -293,12 +293,16 @@ class CompletionLog:
         return reward
 
     def to_parquet(self, path: Path) -> None:
+        """Write the rows (rank 0 only when launched on several processes: its own rollouts)."""
         import pandas as pd
+
+        if int(os.environ.get("RANK", "0")) != 0:
+            return
 
         pd.DataFrame(self.rows).to_parquet(path, index=False)
 
 
-def grpo_args(cfg: GRPOConfig, out: Path, seed: int):
+def grpo_args(cfg: GRPOConfig, out: Path, seed: int, runtime: RuntimeConfig | None = None):
     """Map our ``GRPOConfig`` onto TRL's ``GRPOConfig``.
 
     ``variant="grpo"`` is the paper's objective: per-sequence length-normalised loss
@@ -306,12 +310,19 @@ def grpo_args(cfg: GRPOConfig, out: Path, seed: int):
     clipped ratio with ``epsilon``, and the k3 KL estimator to the reference model weighted by
     ``beta`` (eq. 1-3). ``variant="dr_grpo"`` is Dr. GRPO (Liu et al. 2025, "Understanding
     R1-Zero-Like Training"): a constant normaliser instead of the sequence length
-    (``loss_type="dr_grpo"``) and no std scaling (``scale_rewards="none"``).
+    (``loss_type="dr_grpo"``) and no std scaling (``scale_rewards="none"``). ``runtime``
+    (default: the profile's, :func:`r1lib.backends.current`) adds vLLM rollouts, precision and
+    gradient checkpointing (:func:`r1lib.backends.grpo_runtime_args`).
     """
     from trl import GRPOConfig as TRLGRPOConfig
 
+    from r1lib import backends
+
+    rt = runtime or backends.current().runtime
+    common = _common_args(cfg.steps, cfg.lr, out, seed, cfg.save_steps)
+    common.update(backends.grpo_runtime_args(cfg, rt, torch.cuda.is_available()))
     return TRLGRPOConfig(
-        **_common_args(cfg.steps, cfg.lr, out, seed, cfg.save_steps),
+        **common,
         per_device_train_batch_size=cfg.prompts_per_step * cfg.num_generations,
         num_generations=cfg.num_generations,
         max_completion_length=cfg.max_completion_length,
@@ -319,7 +330,7 @@ def grpo_args(cfg: GRPOConfig, out: Path, seed: int):
         beta=cfg.beta, epsilon=cfg.epsilon, num_iterations=1,
         loss_type="grpo" if cfg.variant == "grpo" else "dr_grpo",
         scale_rewards="group" if cfg.variant == "grpo" else "none",
-        reward_weights=cfg.reward_weights, gradient_checkpointing=False,
+        reward_weights=cfg.reward_weights,
         lr_scheduler_type="constant", warmup_steps=0, log_completions=False,
     )
 
@@ -406,9 +417,23 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
     from datasets import Dataset
     from trl import GRPOTrainer
 
+    from r1lib import backends, launch
     from r1lib.models import load_policy
     from r1lib.rewards import get_reward_funcs
 
+    cur = backends.current()
+    if cur.runtime.num_processes > 1 and not launch.in_launched_process():
+        if reward_funcs is not None:
+            raise ValueError("reward callables cannot cross into `accelerate launch` processes: name the "
+                             "rewards in grpo.reward_funcs, or set runtime.num_processes: 1 for this stage")
+        return launch.run_distributed("grpo", out_dir, dict(
+            model_path=str(model_path), records=records, cfg=cfg.model_dump(mode="json"),
+            out_dir=str(out_dir), seed=seed, metrics_path=str(metrics_path),
+            completions_path=str(completions_path), max_train_s=max_train_s))
+    if launch.in_launched_process():
+        probe_records = None  # generation under ZeRO-3 needs every rank: no rank-0 probes
+    if cur.model == "unsloth":
+        backends.patch_trl_for_unsloth()
     patch_trl_for_cpu()
     model, tok = load_policy(str(model_path))
     model.train()

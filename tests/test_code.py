@@ -40,8 +40,19 @@ def sandbox_procs() -> list:
     return out
 
 
+_BEFORE: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def _children_before():
+    """Children of the test process that predate the test (e.g. a verifier pool in a full run)."""
+    _BEFORE.clear()
+    _BEFORE.update(p.pid for p in psutil.Process().children(recursive=True))
+    yield
+
+
 def assert_no_leftovers():
-    assert psutil.Process().children(recursive=True) == []
+    assert [p for p in psutil.Process().children(recursive=True) if p.pid not in _BEFORE] == []
     assert sandbox_procs() == []
 
 

@@ -60,6 +60,7 @@ def test_registry_contents():
     expected = {
         "gsm8k_test": "math/gsm8k_test.jsonl",
         "gsm8k_train": "math/gsm8k_train.jsonl",
+        "math_train": "math/math_test_minus_math500.jsonl",
         "math500": "math/math500_test.jsonl",
         "aime24": "math/aime24.jsonl",
         "aime25": "math/aime25.jsonl",

@@ -42,8 +42,8 @@ def test_prompt_tokens_are_a_prefix_of_the_document(tiny):
 def test_load_policy(tiny):
     model, tok = models.load_policy(str(tiny), backend="hf", device="cpu")
     assert not model.training and next(model.parameters()).dtype == torch.float32
-    with pytest.raises(ValueError, match="unsloth"):
-        models.load_policy(str(tiny), backend="unsloth")
+    with pytest.raises(ValueError, match="known: \\['hf', 'unsloth'\\]"):
+        models.load_policy(str(tiny), backend="tensorrt")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         models.load_policy("/no/such/checkpoint")
 

@@ -224,3 +224,28 @@ def test_sigkill_during_grpo_resumes_to_identical_metrics(smoke_run, tmp_path):
     assert _jsonl(stage / "probes.jsonl") == _jsonl(a / "01_r1_zero_grpo" / "probes.jsonl")
     losses = lambda d: [r["loss"] for r in _jsonl(d / "01_r1_zero_grpo" / "metrics.jsonl") if "loss" in r]  # noqa: E731
     assert losses(b) == losses(a)  # bit-identical on CPU with the same seed
+
+
+def test_real_base_model_path_on_a_model_we_saved(smoke_run, tmp_path):
+    """``model.base`` set (a hub id on a GPU profile; here the smoke base saved by 00): stage 00
+    loads it with ``from_pretrained`` instead of pretraining, takes its RL prompts and held-out
+    problems from the data root (``problems`` section), and 01 trains on them."""
+    root = tmp_path / "data" / "math"
+    root.mkdir(parents=True)
+    rows = lambda src, n, off: "".join(json.dumps({"id": f"{src}-{i}", "problem": f"Compute {i % 9 + 1}+{off}",  # noqa: E731
+                                                   "answer": str(i % 9 + 1 + off), "source": src}) + "\n"
+                                       for i in range(n))
+    (root / "gsm8k_train.jsonl").write_text(rows("gsm8k", 12, 3))
+    (root / "math500_test.jsonl").write_text(rows("math500", 6, 2))
+    overrides = {"model": {"base": str(smoke_run[0] / "00_base_model" / "checkpoint")},
+                 "data_root": str(tmp_path / "data"),
+                 "problems": {"train": ["gsm8k_train"], "heldout": "math500", "heldout_limit": 4}}
+    run_dir = tmp_path / "run"
+    report = pipeline.run("smoke", str(run_dir), ["00_base_model", "01_r1_zero_grpo"], overrides=overrides)
+    assert set(report) == {"00_base_model", "01_r1_zero_grpo"}
+    base = read_stage(run_dir, "00_base_model")
+    assert base["metrics"]["n"] == 4 and "pretrain_tokens" not in base["metrics"]  # loaded, not pretrained
+    assert (run_dir / base["artifacts"]["checkpoint"] / "r1lib_tokenizer").exists()  # our BPE kept its class
+    train = [json.loads(x) for x in (run_dir / base["artifacts"]["train_problems"]).read_text().splitlines()]
+    assert len(train) == 12 and train[0]["id"] == "gsm8k_train/gsm8k-0" and train[0]["answer"] == "4"
+    assert read_stage(run_dir, "01_r1_zero_grpo")["metrics"]["grpo_steps"] == 3

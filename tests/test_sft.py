@@ -5,7 +5,7 @@ import pytest
 from r1lib import generation, sft
 from r1lib.config import SFTConfig
 from r1lib.generation import Generations
-from r1lib.models import load_policy, new_micro_model, save_tokenizer, train_tokenizer
+from r1lib.models import load_policy
 from r1lib.templates import make_prompt
 
 PROMPT = make_prompt("Compute 1+2")
@@ -13,21 +13,6 @@ COMPLETION = " <think> 1+2=3. </think> <answer> 3 </answer>"
 DATA = "/work/shared/data"
 
 
-@pytest.fixture(scope="module")
-def base_dir(tmp_path_factory):
-    """A tiny untrained Qwen2 model and its tokenizer, saved as a checkpoint folder.
-
-    Vocabulary 512 rather than 300: with only ~40 merges the R1-Zero template alone is ~200
-    tokens, beyond the model's 128 positions; with 512 it is 17.
-    """
-    texts = [make_prompt(f"Compute {a}+{b}") + f" <think> {a}+{b}={a + b}. </think> "
-             f"<answer> {a + b} </answer>" for a in range(10) for b in range(10)]
-    tok = train_tokenizer(texts, 512)
-    model = new_micro_model(tok, 32, 1, 2, 64, 128, seed=0)
-    d = tmp_path_factory.mktemp("base")
-    model.save_pretrained(str(d))
-    save_tokenizer(tok, d)
-    return d
 
 
 @pytest.fixture(scope="module")

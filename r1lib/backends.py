@@ -1,0 +1,229 @@
+"""Execution backends selected by the profile: model loading, generation, GRPO rollouts, GPUs.
+
+* model: ``model.backend`` = ``hf`` (transformers ``AutoModelForCausalLM``, CPU or GPU) or
+  ``unsloth`` (``FastLanguageModel.from_pretrained`` with Unsloth's kernels; LoRA or full
+  fine-tuning, 4-bit optional, ``fast_inference`` with vLLM inside).
+* generation (evaluation, rejection sampling, distillation): ``runtime.generation`` = ``hf``
+  (``generate``) or ``vllm`` (``LLM.generate`` with ``SamplingParams(n=k)``).
+* GRPO rollouts: ``runtime.grpo_vllm`` = ``off``, ``colocate`` (vLLM in the training process,
+  one GPU) or ``server`` (``trl vllm-serve`` on its own GPU; several training GPUs).
+* several GPUs: ``runtime.num_processes`` > 1 launches training with ``accelerate launch`` and
+  the accelerate/DeepSpeed config named by ``runtime.accelerate_config`` (see
+  :mod:`r1lib.launch`).
+
+Nothing GPU-only is imported at module level: ``unsloth`` and ``vllm`` are imported when a
+profile asks for them, and a missing package raises :class:`MissingBackendError`, which names the
+extra to install. :func:`use` sets the backend of the current process (``Stage.open`` calls it
+with the profile's settings), so notebooks never pass backends around.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from r1lib.config import GRPOConfig, Profile, RuntimeConfig
+
+GPU_EXTRA = 'pip install -e ".[gpu]"'
+
+
+class MissingBackendError(ImportError):
+    """A backend's package is not installed; the message names the extra to install."""
+
+
+def require(module: str, why: str):
+    """Import ``module`` or raise :class:`MissingBackendError` naming the GPU extra.
+
+    Args:
+        module: e.g. ``"unsloth"``, ``"vllm"``.
+        why: the profile setting that needs it, e.g. ``"model.backend: unsloth"``.
+
+    Returns:
+        The imported module.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        raise MissingBackendError(
+            f"{why} needs the `{module}` package, which is not installed ({e}); on a CUDA machine "
+            f"install the GPU extra: {GPU_EXTRA} (unsloth, vllm), or use the hf backends") from e
+
+
+@dataclass
+class Backend:
+    """The backends of the current process (set by :func:`use`)."""
+
+    model: str = "hf"
+    runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
+    seed: int = 0
+    profile: Profile | None = None  # the resolved profile (handed to launched processes)
+
+
+_CURRENT = Backend()
+
+
+def use(profile: Profile) -> Backend:
+    """Select the backends for this process from a profile's ``model`` and ``runtime`` sections.
+
+    Returns:
+        The new :class:`Backend`. Packages are imported later, when first needed.
+    """
+    global _CURRENT
+    _CURRENT = Backend(profile.model.backend, profile.runtime, profile.seed, profile)
+    return _CURRENT
+
+
+def current() -> Backend:
+    """The backends selected by :func:`use` (default: hf everywhere, CPU defaults)."""
+    return _CURRENT
+
+
+# ------------------------------------------------------------------------------- Unsloth
+
+
+def fast_inference(rt: RuntimeConfig) -> bool:
+    """Whether Unsloth should load vLLM inside the model (``fast_inference=True``): when the
+    profile generates or rolls out with vLLM on this GPU."""
+    return rt.generation == "vllm" or rt.grpo_vllm == "colocate"
+
+
+def unsloth_load_kwargs(path: str, rt: RuntimeConfig) -> dict:
+    """Arguments of ``unsloth.FastLanguageModel.from_pretrained`` for a checkpoint and runtime.
+
+    Returns:
+        ``dict`` with ``model_name``, ``max_seq_length``, ``load_in_4bit``, ``full_finetuning``
+        (no LoRA), ``fast_inference`` and, with vLLM, ``gpu_memory_utilization`` and
+        ``max_lora_rank``; ``dtype`` None lets Unsloth pick bf16 where supported.
+
+    Source: Unsloth ``FastLanguageModel.from_pretrained`` (GRPO notebooks' settings).
+    """
+    kw = dict(model_name=path, max_seq_length=rt.max_seq_length, load_in_4bit=rt.load_in_4bit,
+              full_finetuning=rt.lora is None, fast_inference=fast_inference(rt),
+              dtype=None if rt.dtype == "auto" else rt.dtype)
+    if kw["fast_inference"]:
+        kw["gpu_memory_utilization"] = rt.gpu_memory_utilization
+        if rt.lora is not None:
+            kw["max_lora_rank"] = rt.lora.r
+    return kw
+
+
+def unsloth_peft_kwargs(rt: RuntimeConfig, seed: int) -> dict:
+    """Arguments of ``FastLanguageModel.get_peft_model`` (LoRA adapters).
+
+    Raises:
+        ValueError: the runtime has no ``lora`` section (full fine-tuning needs no adapters).
+    """
+    if rt.lora is None:
+        raise ValueError("runtime.lora is not set: full fine-tuning needs no adapters")
+    return dict(r=rt.lora.r, lora_alpha=rt.lora.alpha, lora_dropout=rt.lora.dropout,
+                target_modules=list(rt.lora.target_modules), bias="none", random_state=seed,
+                use_gradient_checkpointing="unsloth" if rt.gradient_checkpointing else False)
+
+
+def load_unsloth(path: str, rt: RuntimeConfig, seed: int = 0):
+    """Load a policy with Unsloth's kernels (LoRA adapters attached when ``runtime.lora``).
+
+    Returns:
+        (model, tokenizer), the tokenizer left-padded.
+
+    Raises:
+        MissingBackendError: unsloth is not installed.
+    """
+    unsloth = require("unsloth", "model.backend: unsloth")
+    model, tok = unsloth.FastLanguageModel.from_pretrained(**unsloth_load_kwargs(path, rt))
+    if rt.lora is not None:
+        model = unsloth.FastLanguageModel.get_peft_model(model, **unsloth_peft_kwargs(rt, seed))
+    tok.padding_side = "left"
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return model, tok
+
+
+def patch_trl_for_unsloth() -> None:
+    """Apply Unsloth's GRPO/SFT patches to TRL (``PatchFastRL``) before building a trainer."""
+    unsloth = require("unsloth", "model.backend: unsloth")
+    if hasattr(unsloth, "PatchFastRL"):
+        unsloth.PatchFastRL("GRPO", unsloth.FastLanguageModel)
+
+
+# ------------------------------------------------------------------------------- TRL mapping
+
+
+def grpo_runtime_args(cfg: GRPOConfig, rt: RuntimeConfig, cuda: bool) -> dict:
+    """The runtime part of TRL's ``GRPOConfig``: vLLM rollouts, precision, checkpointing.
+
+    Returns:
+        ``dict`` of TRL ``GRPOConfig`` fields: ``use_vllm`` and, when on, ``vllm_mode``
+        (``colocate``/``server``), ``vllm_gpu_memory_utilization`` (colocate) or
+        ``vllm_server_host``/``vllm_server_port`` (server); ``bf16`` on CUDA (unless the
+        runtime says float32/float16); ``gradient_checkpointing``.
+
+    Source: TRL ``GRPOConfig`` (vLLM integration: colocate and server modes).
+    """
+    out: dict = {"use_vllm": rt.grpo_vllm != "off",
+                 "bf16": cuda and rt.dtype in ("auto", "bfloat16"),
+                 "fp16": cuda and rt.dtype == "float16",
+                 "gradient_checkpointing": rt.gradient_checkpointing}
+    if rt.grpo_vllm == "colocate":
+        out.update(vllm_mode="colocate", vllm_gpu_memory_utilization=rt.gpu_memory_utilization)
+    elif rt.grpo_vllm == "server":
+        out.update(vllm_mode="server", vllm_server_host=rt.vllm_server_host,
+                   vllm_server_port=rt.vllm_server_port)
+    return out
+
+
+# ------------------------------------------------------------------------------- vLLM generation
+
+
+def vllm_sampling_params(n: int, temperature: float, top_p: float, max_new_tokens: int, seed: int,
+                         greedy: bool = False) -> dict:
+    """Arguments of ``vllm.SamplingParams`` matching :func:`r1lib.generation.sample`.
+
+    Returns:
+        ``dict``: ``n`` samples per prompt (1 when greedy), ``temperature`` (0 when greedy),
+        ``top_p``, ``max_tokens``, ``seed``.
+    """
+    return dict(n=1 if greedy else n, temperature=0.0 if greedy else temperature,
+                top_p=1.0 if greedy else top_p, max_tokens=max_new_tokens, seed=seed)
+
+
+_ENGINES: dict[str, object] = {}
+
+
+def vllm_engine(model):
+    """The vLLM engine for ``model``: Unsloth's own (``fast_inference``) when it has one, else a
+    ``vllm.LLM`` on the checkpoint folder the model was loaded from (cached per folder).
+
+    Raises:
+        MissingBackendError: vllm is not installed.
+    """
+    inner = getattr(model, "vllm_engine", None)
+    if inner is not None:
+        return inner
+    path = getattr(getattr(model, "config", None), "_name_or_path", None) or str(model)
+    if path not in _ENGINES:
+        vllm = require("vllm", "runtime.generation: vllm")
+        rt = current().runtime
+        _ENGINES[path] = vllm.LLM(model=path, gpu_memory_utilization=rt.gpu_memory_utilization,
+                                  seed=current().seed, dtype="auto" if rt.dtype == "auto" else rt.dtype)
+    return _ENGINES[path]
+
+
+def vllm_sample(model, prompt_ids: list[list[int]], params: dict) -> list[tuple[list[str], list[int]]]:
+    """Generate with vLLM from token ids (the prompts are tokenized and truncated as for hf).
+
+    Args:
+        model: a policy (its vLLM engine is found by :func:`vllm_engine`).
+        prompt_ids: token ids per prompt.
+        params: :func:`vllm_sampling_params` output.
+
+    Returns:
+        Per prompt: (texts, lengths in tokens) of its ``n`` samples.
+
+    Source: vLLM ``LLM.generate`` with ``SamplingParams``.
+    """
+    vllm = require("vllm", "runtime.generation: vllm")
+    engine = vllm_engine(model)
+    prompts = [{"prompt_token_ids": ids} for ids in prompt_ids]
+    outs = engine.generate(prompts, vllm.SamplingParams(**params), use_tqdm=False)
+    return [([c.text for c in o.outputs], [len(c.token_ids) for c in o.outputs]) for o in outs]

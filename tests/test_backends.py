@@ -1,0 +1,200 @@
+"""The GPU path on CPU (issue 6): backend selection, config mapping to TRL and Unsloth, lazy
+imports, clear errors, the multi-GPU launcher. Tests that need CUDA are marked and skipped."""
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from r1lib import backends, launch
+from r1lib.config import ConfigError, RuntimeConfig, load_profile, stage_hash
+
+GPU_PROFILES = ["gpu_80gb", "gpu_24gb", "multi_gpu"]
+HAS_UNSLOTH = importlib.util.find_spec("unsloth") is not None
+HAS_VLLM = importlib.util.find_spec("vllm") is not None
+
+
+@pytest.fixture(autouse=True)
+def _reset_backend():
+    yield
+    backends._CURRENT = backends.Backend()
+
+
+@pytest.mark.parametrize("name", GPU_PROFILES)
+def test_gpu_profiles_load_with_real_models(name):
+    p = load_profile(name)
+    assert p.model.base == "Qwen/Qwen2.5-Math-1.5B" and p.distillation.student.base == "Qwen/Qwen2.5-0.5B"
+    assert p.problems.train == ["gsm8k_train", "math_train"]
+    assert {"math500", "aime24", "aime25", "amc23", "gsm8k_test"} <= set(p.evaluation.benchmarks)
+    assert p.model.backend == ("hf" if name == "multi_gpu" else "unsloth")  # ZeRO-3 shards transformers models
+
+
+def test_runtime_changes_the_stage_hash_but_cpu_defaults_do_not():
+    micro = load_profile("micro")
+    lora = load_profile("micro", {"runtime": {"lora": {"r": 8}}})
+    same = load_profile("micro", {"runtime": {"generation": "hf"}})  # a default, written out
+    for st in ("00_base_model", "07_evaluation"):
+        assert stage_hash(lora, st) != stage_hash(micro, st)
+        assert stage_hash(same, st) == stage_hash(micro, st)
+
+
+def test_unsloth_arguments_from_the_24gb_profile():
+    p = load_profile("gpu_24gb")
+    kw = backends.unsloth_load_kwargs("ckpt", p.runtime)
+    assert kw == {"model_name": "ckpt", "max_seq_length": p.runtime.max_seq_length, "load_in_4bit": True,
+                  "full_finetuning": False, "fast_inference": True, "dtype": None,
+                  "gpu_memory_utilization": p.runtime.gpu_memory_utilization, "max_lora_rank": p.runtime.lora.r}
+    peft = backends.unsloth_peft_kwargs(p.runtime, seed=3)
+    assert (peft["r"], peft["lora_alpha"], peft["random_state"]) == (p.runtime.lora.r, p.runtime.lora.alpha, 3)
+    assert peft["target_modules"] == p.runtime.lora.target_modules and peft["use_gradient_checkpointing"] == "unsloth"
+
+
+def test_unsloth_full_finetuning_on_80gb():
+    p = load_profile("gpu_80gb")
+    kw = backends.unsloth_load_kwargs("Qwen/Qwen2.5-Math-1.5B", p.runtime)
+    assert kw["full_finetuning"] is True and kw["load_in_4bit"] is False and "max_lora_rank" not in kw
+    with pytest.raises(ValueError, match="runtime.lora is not set"):
+        backends.unsloth_peft_kwargs(p.runtime, 0)
+
+
+@pytest.mark.parametrize(("name", "mode"), [("gpu_80gb", "colocate"), ("multi_gpu", "server"), ("micro", None)])
+def test_grpo_settings_reach_trl(tmp_path, name, mode):
+    from r1lib.training import grpo_args
+
+    p = load_profile(name)
+    args = grpo_args(p.grpo, tmp_path, p.seed, p.runtime)
+    g = p.grpo
+    assert (args.learning_rate, args.beta, args.num_generations, args.temperature, args.max_steps) == (
+        g.lr, g.beta, g.num_generations, g.temperature, g.steps)
+    assert args.max_completion_length == g.max_completion_length and args.epsilon == g.epsilon
+    assert args.per_device_train_batch_size == g.prompts_per_step * g.num_generations
+    assert args.use_vllm is (mode is not None)
+    if mode == "colocate":
+        assert args.vllm_mode == "colocate"
+        assert args.vllm_gpu_memory_utilization == p.runtime.gpu_memory_utilization
+    if mode == "server":
+        assert (args.vllm_mode, args.vllm_server_host, args.vllm_server_port) == (
+            "server", p.runtime.vllm_server_host, p.runtime.vllm_server_port)
+    assert args.gradient_checkpointing is p.runtime.gradient_checkpointing
+
+
+def test_stage_open_selects_the_profiles_backends(tmp_path):
+    from r1lib.rundir import Stage
+
+    Stage.open("00_base_model", "smoke", str(tmp_path), {"runtime": {"generation": "vllm"}})
+    cur = backends.current()
+    assert cur.model == "hf" and cur.runtime.generation == "vllm" and cur.profile.name == "smoke"
+
+
+def test_importing_r1lib_imports_no_gpu_package():
+    code = ("import sys, r1lib.backends, r1lib.models, r1lib.generation, r1lib.training, r1lib.sft, "
+            "r1lib.launch, r1lib.evaluation, r1lib.rundir; "
+            "print(sorted(m for m in ('unsloth', 'vllm', 'bitsandbytes', 'deepspeed') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.skipif(HAS_UNSLOTH, reason="unsloth is installed")
+def test_unsloth_backend_without_the_package_names_the_extra(tmp_path):
+    from r1lib.models import load_policy
+
+    with pytest.raises(backends.MissingBackendError, match=r'model.backend: unsloth.*pip install -e "\.\[gpu\]"'):
+        load_policy(str(tmp_path), backend="unsloth")
+
+
+@pytest.mark.skipif(HAS_VLLM, reason="vllm is installed")
+def test_vllm_generation_without_the_package_names_the_extra(base_dir):
+    from r1lib.generation import sample
+    from r1lib.models import load_policy
+
+    model, tok = load_policy(str(base_dir))
+    backends.use(load_profile("smoke", {"runtime": {"generation": "vllm"}}))
+    with pytest.raises(backends.MissingBackendError, match=r"runtime.generation: vllm.*\.\[gpu\]"):
+        sample(model, tok, ["Compute 1+2"], n=2, max_new_tokens=4)
+
+
+def test_vllm_sampling_params_match_the_hf_protocol():
+    assert backends.vllm_sampling_params(8, 0.6, 0.95, 96, 5) == dict(n=8, temperature=0.6, top_p=0.95,
+                                                                    max_tokens=96, seed=5)
+    assert backends.vllm_sampling_params(8, 0.6, 0.95, 96, 5, greedy=True)["temperature"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("runtime", "message"),
+    [({"load_in_4bit": True}, "runtime.load_in_4bit needs runtime.lora"),
+     ({"num_processes": 4}, "runtime.num_processes > 1 needs runtime.accelerate_config"),
+     ({"num_processes": 2, "accelerate_config": "x.yaml", "grpo_vllm": "colocate"}, "use grpo_vllm: server"),
+     ({"generation": "tensorrt"}, "runtime.generation")],
+)
+def test_bad_runtime_combinations_are_named(runtime, message):
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("+", r"\+")):
+        load_profile("micro", {"runtime": runtime})
+
+
+def test_4bit_needs_the_unsloth_backend():
+    with pytest.raises(ConfigError, match="load_in_4bit needs model.backend: unsloth"):
+        load_profile("micro", {"runtime": {"load_in_4bit": True, "lora": {"r": 8}}})
+
+
+def test_launch_command_and_spec(tmp_path):
+    cmd = launch.launch_command(tmp_path / "s.json", 7, "params/accelerate/zero3.yaml")
+    assert cmd[:3] == ["accelerate", "launch", "--config_file"] and cmd[3].endswith("params/accelerate/zero3.yaml")
+    assert cmd[4:] == ["--num_processes", "7", "-m", "r1lib.launch", str(tmp_path / "s.json")]
+    spec = launch.write_spec("sft", tmp_path, {"records": [{"prompt": "p", "completion": "c"}], "seed": 1},
+                             load_profile("smoke").model_dump(mode="json"))
+    d = json.loads(spec.read_text())
+    assert d["kind"] == "sft" and d["kwargs"] == {"seed": 1} and d["profile"]["name"] == "smoke"
+    assert (tmp_path / "launch_records.jsonl").read_text().strip() == '{"prompt": "p", "completion": "c"}'
+
+
+def test_notebook_call_runs_training_through_the_launcher(base_dir, tmp_path, monkeypatch):
+    """With runtime.num_processes > 1, run_sft writes a spec and runs `accelerate launch -m
+    r1lib.launch`; here the launch runs the entry point in a plain subprocess (one CPU process)."""
+    from r1lib import sft
+    from r1lib.config import SFTConfig
+    from r1lib.templates import make_prompt
+
+    backends.use(load_profile("smoke", {"runtime": {"num_processes": 2,
+                                                    "accelerate_config": "params/accelerate/zero3.yaml"}}))
+    seen, real_run = {}, subprocess.run
+
+    def fake_run(cmd, check, env):
+        seen["cmd"], seen["env"] = cmd, env["R1_LAUNCHED"]
+        return real_run([sys.executable, "-m", "r1lib.launch", cmd[-1]], check=True, env=env)
+
+    monkeypatch.setattr(launch.subprocess, "run", fake_run)
+    recs = [{"prompt": make_prompt("Compute 1+2"), "completion": " <think> 1+2=3. </think> <answer> 3 </answer>"}] * 4
+    res = sft.run_sft(base_dir, recs, SFTConfig(steps=2, batch_size=2, max_length=64, save_steps=2),
+                      tmp_path / "out", seed=0, metrics_path=tmp_path / "m.jsonl")
+    assert seen["cmd"][:2] == ["accelerate", "launch"] and "--num_processes" in seen["cmd"] and seen["env"] == "1"
+    assert res["sft_steps"] == 2 and (tmp_path / "out" / "model.safetensors").exists()
+    assert json.loads((tmp_path / "out" / "launch_result.json").read_text()) == res
+
+
+def test_reward_callables_cannot_cross_into_launched_processes(tmp_path):
+    from r1lib.config import GRPOConfig
+    from r1lib.training import run_grpo
+
+    backends.use(load_profile("smoke", {"runtime": {"num_processes": 2, "accelerate_config": "a.yaml"}}))
+    with pytest.raises(ValueError, match="reward callables cannot cross"):
+        run_grpo(tmp_path, [], GRPOConfig(), tmp_path, 0, tmp_path / "m", tmp_path / "c",
+                 reward_funcs=[lambda completions, **kw: [0.0] * len(completions)])
+
+
+def test_runtime_defaults_are_the_cpu_path():
+    rt = RuntimeConfig()
+    assert (rt.generation, rt.grpo_vllm, rt.num_processes, rt.lora, rt.load_in_4bit) == ("hf", "off", 1, None, False)
+    assert backends.grpo_runtime_args(None, rt, cuda=False) == {"use_vllm": False, "bf16": False, "fp16": False,
+                                                                "gradient_checkpointing": False}
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available() or not HAS_UNSLOTH, reason="needs CUDA and unsloth")
+def test_unsloth_loads_a_saved_model_on_cuda(base_dir):  # pragma: no cover - GPU only
+    from r1lib.models import load_policy
+
+    model, tok = load_policy(str(base_dir), backend="unsloth")
+    assert next(model.parameters()).is_cuda
