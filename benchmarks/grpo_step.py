@@ -160,14 +160,18 @@ def run_one(a: argparse.Namespace) -> dict:
     trainer.train()
     step_s = statistics.median(times[a.warmup:])
     n_seq = a.prompts * a.group
-    gen_tokens = n_seq * a.completion_tokens
-    trained = n_seq * (p_len + a.completion_tokens)
+    lengths = [h["completions/mean_length"] for h in trainer.state.log_history if "completions/mean_length" in h]
+    mean_len = statistics.mean(lengths[a.warmup:]) if lengths[a.warmup:] else float(a.completion_tokens)
+    gen_tokens = n_seq * mean_len  # TRL's logged lengths: a check that EOS was suppressed
+    trained = n_seq * (p_len + mean_len)
     n_params = count_parameters(model)
     flops = 2 * n_params * gen_tokens + (8 if a.beta > 0 else 6) * n_params * trained
     peak_mem = (torch.cuda.max_memory_allocated() if cuda
                 else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    flops = int(flops)
     return {"backend": a.one_backend, "vllm": a.one_vllm, "lora_r": a.lora_r, "parameters": n_params,
             "sequences_per_step": n_seq, "prompt_tokens": p_len, "completion_tokens": a.completion_tokens,
+            "mean_completion_tokens": round(mean_len, 2),
             "s_per_step": round(step_s, 4), "step_times_s": [round(t, 4) for t in times],
             "generated_tokens_per_s": round(gen_tokens / step_s, 1),
             "trained_tokens_per_s": round(trained / step_s, 1),

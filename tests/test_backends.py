@@ -198,3 +198,27 @@ def test_unsloth_loads_a_saved_model_on_cuda(base_dir):  # pragma: no cover - GP
 
     model, tok = load_policy(str(base_dir), backend="unsloth")
     assert next(model.parameters()).is_cuda
+
+
+def test_grpo_step_benchmark_cpu_smoke(tmp_path):
+    """benchmarks/grpo_step.py on the micro model, tiny: the JSON has every figure, the completions
+    have exactly the requested length (EOS suppressed), MFU follows from the given peak."""
+    out = tmp_path / "b.json"
+    subprocess.run([sys.executable, "benchmarks/grpo_step.py", "--arch", "micro", "--backends", "hf,unsloth",
+                    "--prompts", "2", "--group", "2", "--prompt-tokens", "16", "--completion-tokens", "8",
+                    "--warmup", "0", "--steps", "2", "--peak-tflops", "0.001", "--out", str(out)],
+                   check=True, capture_output=True, cwd=str(launch_repo()))
+    d = json.loads(out.read_text())
+    (row,) = d["rows"]
+    assert row["backend"] == "hf" and row["mean_completion_tokens"] == 8.0 and row["sequences_per_step"] == 4
+    assert row["s_per_step"] > 0 and row["generated_tokens_per_s"] == pytest.approx(32 / row["s_per_step"], rel=0.01)
+    assert row["mfu"] == pytest.approx(row["model_flops_per_step"] / row["s_per_step"] / 1e9, rel=1e-3)
+    assert d["peak_source"] == "--peak-tflops" and row["peak_memory_gib"] > 0
+    if not HAS_UNSLOTH:
+        assert "unsloth (not installed)" in d["skipped"]
+
+
+def launch_repo():
+    from r1lib.config import REPO_ROOT
+
+    return REPO_ROOT
