@@ -66,10 +66,17 @@ def use(profile: Profile) -> Backend:
     """Select the backends for this process from a profile's ``model`` and ``runtime`` sections.
 
     Returns:
-        The new :class:`Backend`. Packages are imported later, when first needed.
+        The new :class:`Backend`. ``vllm`` is imported when first needed; ``unsloth`` at once
+        when the profile names it (its patches must precede transformers' and TRL's use).
+
+    Raises:
+        MissingBackendError: ``model.backend: unsloth`` without the package.
     """
     global _CURRENT
     _CURRENT = Backend(profile.model.backend, profile.runtime, profile.seed, profile)
+    if profile.model.backend == "unsloth":
+        # Unsloth patches transformers and TRL on import, so it must come before either is used
+        require("unsloth", "model.backend: unsloth")
     return _CURRENT
 
 
@@ -131,7 +138,7 @@ def load_unsloth(path: str, rt: RuntimeConfig, seed: int = 0):
     """
     unsloth = require("unsloth", "model.backend: unsloth")
     model, tok = unsloth.FastLanguageModel.from_pretrained(**unsloth_load_kwargs(path, rt))
-    if rt.lora is not None:
+    if rt.lora is not None and not hasattr(model, "peft_config"):  # an adapter folder loads with its LoRA
         model = unsloth.FastLanguageModel.get_peft_model(model, **unsloth_peft_kwargs(rt, seed))
     tok.padding_side = "left"
     if tok.pad_token is None:
@@ -181,10 +188,11 @@ def vllm_sampling_params(n: int, temperature: float, top_p: float, max_new_token
 
     Returns:
         ``dict``: ``n`` samples per prompt (1 when greedy), ``temperature`` (0 when greedy),
-        ``top_p``, ``max_tokens``, ``seed``.
+        ``top_p``, ``max_tokens``, ``seed``, ``detokenize=False``.
     """
     return dict(n=1 if greedy else n, temperature=0.0 if greedy else temperature,
-                top_p=1.0 if greedy else top_p, max_tokens=max_new_tokens, seed=seed)
+                top_p=1.0 if greedy else top_p, max_tokens=max_new_tokens, seed=seed,
+                detokenize=False)  # token ids come back and our tokenizer decodes them
 
 
 _ENGINES: dict[str, object] = {}
@@ -205,25 +213,43 @@ def vllm_engine(model):
         vllm = require("vllm", "runtime.generation: vllm")
         rt = current().runtime
         _ENGINES[path] = vllm.LLM(model=path, gpu_memory_utilization=rt.gpu_memory_utilization,
-                                  seed=current().seed, dtype="auto" if rt.dtype == "auto" else rt.dtype)
+                                  seed=current().seed, dtype="auto" if rt.dtype == "auto" else rt.dtype,
+                                  skip_tokenizer_init=True)  # ids in, ids out: our tokenizer decodes
     return _ENGINES[path]
 
 
-def vllm_sample(model, prompt_ids: list[list[int]], params: dict) -> list[tuple[list[str], list[int]]]:
+def vllm_sample(model, tok, prompt_ids: list[list[int]], params: dict) -> list[tuple[list[str], list[int]]]:
     """Generate with vLLM from token ids (the prompts are tokenized and truncated as for hf).
+
+    The policy's own tokenizer decodes the samples (vLLM would load its own, which for the micro
+    BPE differs). A LoRA policy of Unsloth (``fast_inference``) generates with its current
+    adapters (saved and passed as ``lora_request``), not with the bare base weights.
 
     Args:
         model: a policy (its vLLM engine is found by :func:`vllm_engine`).
+        tok: the policy's tokenizer.
         prompt_ids: token ids per prompt.
         params: :func:`vllm_sampling_params` output.
 
     Returns:
-        Per prompt: (texts, lengths in tokens) of its ``n`` samples.
+        Per prompt: (texts, lengths in tokens) of its ``n`` samples; a sample stops at EOS.
 
-    Source: vLLM ``LLM.generate`` with ``SamplingParams``.
+    Source: vLLM ``LLM.generate`` with ``SamplingParams``; Unsloth ``save_lora``/``load_lora``.
     """
+    import tempfile
+
     vllm = require("vllm", "runtime.generation: vllm")
     engine = vllm_engine(model)
     prompts = [{"prompt_token_ids": ids} for ids in prompt_ids]
-    outs = engine.generate(prompts, vllm.SamplingParams(**params), use_tqdm=False)
-    return [([c.text for c in o.outputs], [len(c.token_ids) for c in o.outputs]) for o in outs]
+    with tempfile.TemporaryDirectory() as lora_dir:
+        kw = {}
+        if getattr(model, "peft_config", None) and hasattr(model, "load_lora"):
+            model.save_lora(lora_dir)
+            kw["lora_request"] = model.load_lora(lora_dir)
+        outs = engine.generate(prompts, vllm.SamplingParams(**params), use_tqdm=False, **kw)
+    result = []
+    for o in outs:
+        ids = [list(c.token_ids) for c in o.outputs]
+        ids = [x[:x.index(tok.eos_token_id)] if tok.eos_token_id in x else x for x in ids]
+        result.append(([tok.decode(x, skip_special_tokens=True) for x in ids], [len(x) for x in ids]))
+    return result

@@ -65,7 +65,7 @@ def sample(model, tok, prompts: list[str], n: int = 1, temperature: float = 0.6,
 
     if backends.current().runtime.generation == "vllm":
         params = backends.vllm_sampling_params(n, temperature, top_p, max_new_tokens, seed, greedy)
-        outs = backends.vllm_sample(model, ids, params)
+        outs = backends.vllm_sample(model, tok, ids, params)
         return Generations([o[0] for o in outs], [o[1] for o in outs], n_trunc)
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # similar lengths batch together
     per_call = max(1, batch_size // n)

@@ -415,7 +415,6 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
         scores). ``grpo_steps`` is the number of steps actually taken.
     """
     from datasets import Dataset
-    from trl import GRPOTrainer
 
     from r1lib import backends, launch
     from r1lib.models import load_policy
@@ -434,6 +433,8 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
         probe_records = None  # generation under ZeRO-3 needs every rank: no rank-0 probes
     if cur.model == "unsloth":
         backends.patch_trl_for_unsloth()
+    from trl import GRPOTrainer  # after Unsloth's patches
+
     patch_trl_for_cpu()
     model, tok = load_policy(str(model_path))
     model.train()

@@ -118,7 +118,7 @@ def test_vllm_generation_without_the_package_names_the_extra(base_dir):
 
 def test_vllm_sampling_params_match_the_hf_protocol():
     assert backends.vllm_sampling_params(8, 0.6, 0.95, 96, 5) == dict(n=8, temperature=0.6, top_p=0.95,
-                                                                    max_tokens=96, seed=5)
+                                                                    max_tokens=96, seed=5, detokenize=False)
     assert backends.vllm_sampling_params(8, 0.6, 0.95, 96, 5, greedy=True)["temperature"] == 0.0
 
 
@@ -222,3 +222,90 @@ def launch_repo():
     from r1lib.config import REPO_ROOT
 
     return REPO_ROOT
+
+
+# ------------------------------------------------------------- the wiring, with stand-in packages
+
+
+class _FakeVLLM:
+    """Stands in for the vllm package: records the engine's settings and echoes token ids."""
+
+    def __init__(self, eos):
+        import types
+
+        self.inits, self.calls, self.eos = [], [], eos
+        fake = self
+
+        class LLM:
+            def __init__(self, **kw):
+                fake.inits.append(kw)
+
+            def generate(self, prompts, params, use_tqdm=False, **kw):
+                fake.calls.append((prompts, params, kw))
+                out = types.SimpleNamespace
+                return [out(outputs=[out(token_ids=p["prompt_token_ids"][-2:] + [fake.eos, 7])
+                                     for _ in range(params["n"])]) for p in prompts]
+
+        self.module = types.ModuleType("vllm")
+        self.module.LLM = LLM
+        self.module.SamplingParams = lambda **kw: kw
+
+
+def test_vllm_generation_wiring(base_dir, monkeypatch):
+    from r1lib.generation import sample
+    from r1lib.models import load_policy
+
+    model, tok = load_policy(str(base_dir))
+    fake = _FakeVLLM(tok.eos_token_id)
+    monkeypatch.setitem(sys.modules, "vllm", fake.module)
+    backends._ENGINES.clear()
+    backends.use(load_profile("smoke", {"runtime": {"generation": "vllm", "gpu_memory_utilization": 0.4}}))
+    gens = sample(model, tok, ["Compute 1+2", "Compute 3+4"], n=3, temperature=0.6, top_p=0.95,
+                  max_new_tokens=9, seed=4)
+    (init,) = fake.inits
+    assert init["model"] == str(base_dir) and init["gpu_memory_utilization"] == 0.4 and init["skip_tokenizer_init"]
+    prompts, params, kw = fake.calls[0]
+    assert params == dict(n=3, temperature=0.6, top_p=0.95, max_tokens=9, seed=4, detokenize=False) and kw == {}
+    ids = tok(["Compute 1+2", "Compute 3+4"], add_special_tokens=False).input_ids
+    assert [p["prompt_token_ids"] for p in prompts] == ids
+    assert gens.texts == [[tok.decode(x[-2:])] * 3 for x in ids]  # decoded by our tokenizer, cut at EOS
+    assert gens.lengths == [[2] * 3, [2] * 3]
+    sample(model, tok, ["Compute 5+1"], n=2, max_new_tokens=9)
+    assert len(fake.inits) == 1  # one engine per checkpoint
+
+
+def test_unsloth_loading_wiring(base_dir, monkeypatch):
+    """load_policy with model.backend unsloth: the profile's arguments reach
+    FastLanguageModel.from_pretrained and get_peft_model; an adapter folder is not wrapped twice."""
+    import types
+
+    from transformers import AutoModelForCausalLM
+
+    from r1lib.models import load_policy, load_tokenizer
+
+    calls = {"load": [], "peft": [], "patch": []}
+
+    class FastLanguageModel:
+        @staticmethod
+        def from_pretrained(**kw):
+            calls["load"].append(kw)
+            return AutoModelForCausalLM.from_pretrained(kw["model_name"]), load_tokenizer(kw["model_name"])
+
+        @staticmethod
+        def get_peft_model(model, **kw):
+            calls["peft"].append(kw)
+            model.peft_config = {"default": kw}
+            return model
+
+    fake = types.ModuleType("unsloth")
+    fake.FastLanguageModel = FastLanguageModel
+    fake.PatchFastRL = lambda algo, cls: calls["patch"].append(algo)
+    monkeypatch.setitem(sys.modules, "unsloth", fake)
+    p = load_profile("gpu_24gb")
+    backends.use(p)
+    model, tok = load_policy(str(base_dir))
+    assert calls["load"] == [backends.unsloth_load_kwargs(str(base_dir), p.runtime)]
+    assert calls["peft"] == [backends.unsloth_peft_kwargs(p.runtime, p.seed)] and not model.training
+    assert tok.padding_side == "left"
+    backends.patch_trl_for_unsloth()
+    assert calls["patch"] == ["GRPO"]
