@@ -490,8 +490,9 @@ def load_profile(name_or_path: str, overrides: dict | None = None,
         raise ConfigError(f"{path}: invalid profile:\n" + "\n".join(lines)) from None
 
 
-# Which parts of the profile each stage reads, and which stages it consumes. A stage's config
-# hash covers both, so changing an upstream stage's settings re-runs everything below it.
+# Which parts of the profile each stage reads, and which stages it consumes ("upstream": must be
+# complete; "optional": used when complete). A stage's config hash covers its sections and all
+# of them, so changing an upstream stage's settings re-runs everything below it.
 STAGES: dict[str, dict] = {
     "00_base_model": {"sections": ["seed", "world", "tokenizer", "model", "pretrain"],
                       "upstream": []},
@@ -504,8 +505,10 @@ STAGES: dict[str, dict] = {
     "05_all_scenario_rl": {"sections": ["seed", "data_root", "all_scenario_rl"],
                            "upstream": ["04_rejection_sampling_sft"]},
     "06_distillation": {"sections": ["seed", "distillation"], "upstream": ["05_all_scenario_rl"]},
+    # 07 evaluates the base and every later checkpoint that exists (00 -> 01 -> 07 is a valid run)
     "07_evaluation": {"sections": ["seed", "data_root", "evaluation"],
-                      "upstream": ["00_base_model", "01_r1_zero_grpo", "02_cold_start", "03_reasoning_rl",
+                      "upstream": ["00_base_model"],
+                      "optional": ["01_r1_zero_grpo", "02_cold_start", "03_reasoning_rl",
                                    "04_rejection_sampling_sft", "05_all_scenario_rl", "06_distillation"]},
     "08_aha_moment": {"sections": ["seed", "aha"],
                       "upstream": ["00_base_model", "01_r1_zero_grpo", "03_reasoning_rl"]},
@@ -532,6 +535,6 @@ def stage_hash(profile: Profile, stage: str) -> str:
             payload[name] = getattr(profile, name).model_dump(mode="json")
     if stage == "00_base_model" and profile.model.base is not None:
         payload["data_root"] = dump["data_root"]  # a real base's problems come from the data root
-    payload["upstream"] = {u: stage_hash(profile, u) for u in spec["upstream"]}
+    payload["upstream"] = {u: stage_hash(profile, u) for u in spec["upstream"] + spec.get("optional", [])}
     blob = json.dumps(payload, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]

@@ -29,7 +29,7 @@ def plan(profile: str, run_dir: Path, stages: list[str] | None = None, force: bo
     for st in STAGES:
         if st not in chosen:
             continue
-        upstream_ran = any(u in ran for u in STAGES[st]["upstream"])
+        upstream_ran = any(u in ran for u in STAGES[st]["upstream"] + STAGES[st].get("optional", []))
         run = force or upstream_ran or not stage_is_complete(run_dir, st, stage_hash(cfg, st))
         if run:
             ran.add(st)

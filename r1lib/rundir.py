@@ -83,11 +83,19 @@ def read_stage(run_dir: str | Path, stage: str) -> dict | None:
 
 
 def stage_is_complete(run_dir: str | Path, stage: str, expected_hash: str) -> bool:
-    """True when ``stage`` finished with the same config hash and all its artifacts exist."""
+    """True when ``stage`` finished with the same config hash and all its artifacts exist, and no
+    optional upstream stage (e.g. 03 for 07) has completed since without being used."""
     rec = read_stage(run_dir, stage)
     if not rec or rec.get("status") != "complete" or rec.get("config_hash") != expected_hash:
         return False
-    return all((Path(run_dir) / p).exists() for p in rec.get("artifacts", {}).values())
+    if not all((Path(run_dir) / p).exists() for p in rec.get("artifacts", {}).values()):
+        return False
+    used = rec.get("inputs")  # absent in records written before optional upstreams: all were used
+    if used is not None:
+        for up in STAGES[stage].get("optional", []):
+            if up not in used and (read_stage(run_dir, up) or {}).get("status") == "complete":
+                return False
+    return True
 
 
 class Stage:
@@ -103,6 +111,7 @@ class Stage:
         self.config_hash = stage_hash(cfg, name)
         self.timings: dict[str, float] = {}
         self.artifacts: dict[str, str] = {}
+        self.inputs: list[str] = []  # optional upstream stages that are complete (used)
 
     @classmethod
     def open(cls, name: str, profile: str = "micro", run_dir: str | None = None,
@@ -120,6 +129,8 @@ class Stage:
         backends.use(cfg)  # model.backend and runtime: hf/unsloth, hf/vllm, GPUs
         rd = Path(run_dir) if run_dir else default_run_dir(cfg.name)
         st = cls(name, cfg, rd)
+        st.inputs = [up for up in STAGES[name].get("optional", [])
+                     if stage_is_complete(rd, up, stage_hash(cfg, up))]
         for up in STAGES[name]["upstream"]:
             if not stage_is_complete(rd, up, stage_hash(cfg, up)):
                 raise RuntimeError(
@@ -144,6 +155,10 @@ class Stage:
         st._write({"status": "running", "config_hash": st.config_hash, "artifacts": {},
                     "timings": {}, "metrics": {}})
         return st
+
+    def has(self, stage: str) -> bool:
+        """Whether ``stage`` (required or optional upstream) is complete and used by this stage."""
+        return stage in STAGES[self.name]["upstream"] or stage in self.inputs
 
     def upstream(self, stage: str, artifact: str) -> Path:
         """Absolute path of ``artifact`` written by an upstream ``stage``."""
@@ -185,6 +200,8 @@ class Stage:
             metrics = {**metrics, "verifier": counters}
         rec = {"status": "complete", "config_hash": self.config_hash,
                "artifacts": self.artifacts, "timings": self.timings, "metrics": metrics}
+        if STAGES[self.name].get("optional"):
+            rec["inputs"] = self.inputs
         self._write(rec)
         return rec
 

@@ -249,3 +249,20 @@ def test_real_base_model_path_on_a_model_we_saved(smoke_run, tmp_path):
     train = [json.loads(x) for x in (run_dir / base["artifacts"]["train_problems"]).read_text().splitlines()]
     assert len(train) == 12 and train[0]["id"] == "gsm8k_train/gsm8k-0" and train[0]["answer"] == "4"
     assert read_stage(run_dir, "01_r1_zero_grpo")["metrics"]["grpo_steps"] == 3
+
+
+def test_evaluation_runs_on_what_exists(smoke_run, tmp_path):
+    """00 -> 01 -> 07: 07 evaluates the base and R1-Zero only; once a later stage completes, 07 is
+    no longer complete and the plan re-runs it."""
+    src = smoke_run[0]
+    for st in ("00_base_model", "01_r1_zero_grpo"):
+        shutil.copytree(src / st, tmp_path / st)
+    report = pipeline.run("smoke", str(tmp_path), ["07_evaluation"])
+    assert report == {"07_evaluation": report["07_evaluation"]} and isinstance(report["07_evaluation"], float)
+    rec = read_stage(tmp_path, "07_evaluation")
+    assert rec["inputs"] == ["01_r1_zero_grpo"]
+    assert {r["checkpoint"] for r in rec["metrics"]["table"]} == {"base", "r1_zero"}
+    assert rec["metrics"]["prompt_sensitivity"] is None  # needs r1
+    assert dict(pipeline.plan("smoke", tmp_path, ["07_evaluation"])) == {"07_evaluation": False}
+    shutil.copytree(src / "02_cold_start", tmp_path / "02_cold_start")
+    assert dict(pipeline.plan("smoke", tmp_path, ["07_evaluation"])) == {"07_evaluation": True}
