@@ -12,6 +12,7 @@ Qwen2-config causal LM initialised from scratch.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import torch
@@ -118,7 +119,8 @@ def load_policy(path: str, backend: str | None = None, device: str | None = None
         backend: ``hf`` (transformers ``AutoModelForCausalLM.from_pretrained``) or ``unsloth``
             (``FastLanguageModel.from_pretrained``, :func:`r1lib.backends.load_unsloth`);
             default: the profile's ``model.backend`` (:func:`r1lib.backends.current`).
-        device: ``cpu``/``cuda``; default: cuda when available (hf only; Unsloth needs CUDA).
+        device: ``cpu``/``cuda``; default: cuda when available, ``cuda:$LOCAL_RANK`` in a launched
+            multi-GPU process (hf only; Unsloth needs CUDA).
         dtype: ``auto`` (bf16 on cuda, fp32 on cpu), ``float32``, ``bfloat16`` or ``float16``;
             default: the profile's ``runtime.dtype``.
 
@@ -145,7 +147,8 @@ def load_policy(path: str, backend: str | None = None, device: str | None = None
         model, tok = backends.load_unsloth(path, cur.runtime, cur.seed)
         model.eval()
         return model, tok
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    # in `accelerate launch` processes each rank takes its own GPU (LOCAL_RANK)
+    device = device or (f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu")
     if dtype == "auto":
         torch_dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
     else:
