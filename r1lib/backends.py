@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-from r1lib.config import GRPOConfig, Profile, RuntimeConfig
+from r1lib.config import Profile, RuntimeConfig
 
 GPU_EXTRA = 'pip install -e ".[gpu]"'
 
@@ -156,7 +156,7 @@ def patch_trl_for_unsloth() -> None:
 # ------------------------------------------------------------------------------- TRL mapping
 
 
-def grpo_runtime_args(cfg: GRPOConfig, rt: RuntimeConfig, cuda: bool) -> dict:
+def grpo_runtime_args(rt: RuntimeConfig, cuda: bool) -> dict:
     """The runtime part of TRL's ``GRPOConfig``: vLLM rollouts, precision, checkpointing.
 
     Returns:

@@ -320,7 +320,7 @@ def grpo_args(cfg: GRPOConfig, out: Path, seed: int, runtime: RuntimeConfig | No
 
     rt = runtime or backends.current().runtime
     common = _common_args(cfg.steps, cfg.lr, out, seed, cfg.save_steps)
-    common.update(backends.grpo_runtime_args(cfg, rt, torch.cuda.is_available()))
+    common.update(backends.grpo_runtime_args(rt, torch.cuda.is_available()))
     return TRLGRPOConfig(
         **common,
         per_device_train_batch_size=cfg.prompts_per_step * cfg.num_generations,

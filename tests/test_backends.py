@@ -187,7 +187,7 @@ def test_reward_callables_cannot_cross_into_launched_processes(tmp_path):
 def test_runtime_defaults_are_the_cpu_path():
     rt = RuntimeConfig()
     assert (rt.generation, rt.grpo_vllm, rt.num_processes, rt.lora, rt.load_in_4bit) == ("hf", "off", 1, None, False)
-    assert backends.grpo_runtime_args(None, rt, cuda=False) == {"use_vllm": False, "bf16": False, "fp16": False,
+    assert backends.grpo_runtime_args(rt, cuda=False) == {"use_vllm": False, "bf16": False, "fp16": False,
                                                                 "gradient_checkpointing": False}
 
 
