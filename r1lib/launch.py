@@ -15,6 +15,7 @@ callables: run that stage on one process), and held-out probes are off in launch
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shlex
@@ -107,21 +108,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ[LAUNCHED_ENV] = "1"
     profile = Profile.model_validate(spec["profile"])
     backends.use(profile)
-    kw = dict(spec["kwargs"])
-    kw["records"] = read_jsonl(spec["records"])
-    if spec["kind"] == "grpo":
-        from r1lib.training import run_grpo
-
-        kw["cfg"] = GRPOConfig.model_validate(kw["cfg"])
-        result = run_grpo(**{k: Path(v) if k.endswith(("_path", "_dir")) and v else v for k, v in kw.items()})
-    elif spec["kind"] == "sft":
-        from r1lib.sft import run_sft
-
-        kw["cfg"] = SFTConfig.model_validate(kw["cfg"])
-        result = run_sft(**{k: Path(v) if k.endswith(("_path", "_dir")) and v else v for k, v in kw.items()})
-    else:
-        print(f"unknown kind {spec['kind']!r}; known: grpo, sft", file=sys.stderr)
+    kinds = {"grpo": ("r1lib.training", "run_grpo", GRPOConfig), "sft": ("r1lib.sft", "run_sft", SFTConfig)}
+    if spec["kind"] not in kinds:
+        print(f"unknown kind {spec['kind']!r}; known: {sorted(kinds)}", file=sys.stderr)
         return 2
+    module, func, cfg_cls = kinds[spec["kind"]]
+    kw = {k: Path(v) if k.endswith(("_path", "_dir")) and v else v for k, v in spec["kwargs"].items()}
+    kw["records"] = read_jsonl(spec["records"])
+    kw["cfg"] = cfg_cls.model_validate(kw["cfg"])
+    result = getattr(importlib.import_module(module), func)(**kw)
     if int(os.environ.get("RANK", "0")) == 0:
         Path(spec["result"]).write_text(json.dumps(result, indent=2) + "\n")
     return 0

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from r1lib import backends, launch
-from r1lib.config import ConfigError, RuntimeConfig, load_profile, stage_hash
+from r1lib.config import REPO_ROOT, ConfigError, RuntimeConfig, load_profile, stage_hash
 
 GPU_PROFILES = ["gpu_80gb", "gpu_24gb", "multi_gpu"]
 HAS_UNSLOTH = importlib.util.find_spec("unsloth") is not None
@@ -207,7 +207,7 @@ def test_grpo_step_benchmark_cpu_smoke(tmp_path):
     subprocess.run([sys.executable, "benchmarks/grpo_step.py", "--arch", "micro", "--backends", "hf,unsloth",
                     "--prompts", "2", "--group", "2", "--prompt-tokens", "16", "--completion-tokens", "8",
                     "--warmup", "0", "--steps", "2", "--peak-tflops", "0.001", "--out", str(out)],
-                   check=True, capture_output=True, cwd=str(launch_repo()))
+                   check=True, capture_output=True, cwd=str(REPO_ROOT))
     d = json.loads(out.read_text())
     (row,) = d["rows"]
     assert row["backend"] == "hf" and row["mean_completion_tokens"] == 8.0 and row["sequences_per_step"] == 4
@@ -216,12 +216,6 @@ def test_grpo_step_benchmark_cpu_smoke(tmp_path):
     assert d["peak_source"] == "--peak-tflops" and row["peak_memory_gib"] > 0
     if not HAS_UNSLOTH:
         assert "unsloth (not installed)" in d["skipped"]
-
-
-def launch_repo():
-    from r1lib.config import REPO_ROOT
-
-    return REPO_ROOT
 
 
 # ------------------------------------------------------------- the wiring, with stand-in packages
