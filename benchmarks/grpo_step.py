@@ -8,7 +8,7 @@ GPU (Qwen2.5-1.5B's architecture, random weights: the config is public, nothing 
 
 Every configuration (backend x vLLM on/off) runs in its own subprocess (Unsloth patches
 transformers on import; peak memory must not carry over) through the same code as the pipeline:
-``r1lib.training.grpo_args`` -> TRL ``GRPOTrainer`` (Unsloth: ``r1lib.backends.load_unsloth`` and
+``r1lib.recipe.training.grpo_args`` -> TRL ``GRPOTrainer`` (Unsloth: ``r1lib.engine.backends.load_unsloth`` and
 ``PatchFastRL``). Prompts are ``--prompt-tokens`` long and every completion exactly
 ``--completion-tokens`` (EOS suppressed), so all backends do the same work; the reward is random
 (non-zero advantages, so the loss and update are real).
@@ -60,9 +60,9 @@ def build_model_dir(arch: str, out: Path, seed: int) -> Path:
     import torch
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
-    from r1lib.config import load_profile
-    from r1lib.models import save_tokenizer, train_tokenizer
-    from r1lib.templates import make_prompt
+    from r1lib.machinery.config import load_profile
+    from r1lib.recipe.models import save_tokenizer, train_tokenizer
+    from r1lib.recipe.templates import make_prompt
 
     texts = [make_prompt(f"Compute {a}+{b}-{c}") + f" <think> {a}+{b}={a + b}. </think> <answer> {a + b - c} </answer>"
              for a in range(10) for b in range(10) for c in range(3)]
@@ -109,10 +109,10 @@ def run_one(a: argparse.Namespace) -> dict:
     from datasets import Dataset
     from transformers import TrainerCallback
 
-    from r1lib import backends
-    from r1lib.config import GRPOConfig, LoRAConfig, Profile, RuntimeConfig
-    from r1lib.models import count_parameters, load_policy
-    from r1lib.training import grpo_args, patch_trl_for_cpu
+    from r1lib.engine import backends
+    from r1lib.core.profile import GRPOConfig, LoRAConfig, Profile, RuntimeConfig
+    from r1lib.recipe.models import count_parameters, load_policy
+    from r1lib.recipe.training import grpo_args, patch_trl_for_cpu
 
     cuda = torch.cuda.is_available()
     rt = RuntimeConfig(lora=LoRAConfig(r=a.lora_r) if a.lora_r else None,

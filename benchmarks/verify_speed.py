@@ -37,8 +37,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from r1lib.data import load_benchmark  # noqa: E402
-from r1lib.verify import Verifier  # noqa: E402
+from r1lib.sources.benchmarks import load_benchmark  # noqa: E402
+from r1lib.recipe.equivalence import Verifier  # noqa: E402
 
 ADVERSARIAL = (["^".join(["9"] * n) for n in (3, 6, 12)]
                + ["2^{" * n + "2" + "}" * n for n in (4, 8)]

@@ -18,8 +18,8 @@ def base_dir(tmp_path_factory):
     Vocabulary 512 rather than 300: with only ~40 merges the R1-Zero template alone is ~200
     tokens, beyond the model's 128 positions; with 512 it is 17.
     """
-    from r1lib.models import new_micro_model, save_tokenizer, train_tokenizer
-    from r1lib.templates import make_prompt
+    from r1lib.recipe.models import new_micro_model, save_tokenizer, train_tokenizer
+    from r1lib.recipe.templates import make_prompt
 
     texts = [make_prompt(f"Compute {a}+{b}") + f" <think> {a}+{b}={a + b}. </think> "
              f"<answer> {a + b} </answer>" for a in range(10) for b in range(10)]

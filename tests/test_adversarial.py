@@ -9,7 +9,7 @@ hedges, lists, contradicts itself or hides the answer where it does not count.
 
 import pytest
 
-from r1lib.rewards import accuracy_reward, format_reward
+from r1lib.recipe.rewards import accuracy_reward, format_reward
 
 T = "<think> 6*7 = 42 </think>"  # a well-formed reasoning block
 

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from r1lib import analysis
+from r1lib.recipe import analysis
 
 
 def test_reflection_counts_only_reasoning():
@@ -30,7 +30,7 @@ def test_per_step_aggregates():
 def test_mixing_per_step_and_first_step_reaching():
     import pandas as pd
 
-    from r1lib import analysis
+    from r1lib.recipe import analysis
 
     df = pd.DataFrame({"step": [1, 1, 2, 2], "prompt_id": ["a", "b", "a", "b"],
                        "completion": [" <think> Wait </think> x", " <think> 等等 </think> x",

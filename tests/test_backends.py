@@ -9,8 +9,11 @@ import sys
 import pytest
 import torch
 
-from r1lib import backends, launch
-from r1lib.config import REPO_ROOT, ConfigError, RuntimeConfig, load_profile, stage_hash
+from r1lib.engine import backends
+from r1lib.engine import launcher as launch
+from r1lib.core.paths import REPO_ROOT
+from r1lib.machinery.config import ConfigError, load_profile, stage_hash
+from r1lib.core.profile import RuntimeConfig
 
 GPU_PROFILES = ["gpu_80gb", "gpu_24gb", "multi_gpu"]
 HAS_UNSLOTH = importlib.util.find_spec("unsloth") is not None
@@ -62,7 +65,7 @@ def test_unsloth_full_finetuning_on_80gb():
 
 @pytest.mark.parametrize(("name", "mode"), [("gpu_80gb", "colocate"), ("multi_gpu", "server"), ("micro", None)])
 def test_grpo_settings_reach_trl(tmp_path, name, mode):
-    from r1lib.training import grpo_args
+    from r1lib.recipe.training import grpo_args
 
     p = load_profile(name)
     args = grpo_args(p.grpo, tmp_path, p.seed, p.runtime)
@@ -82,7 +85,7 @@ def test_grpo_settings_reach_trl(tmp_path, name, mode):
 
 
 def test_stage_open_selects_the_profiles_backends(tmp_path):
-    from r1lib.rundir import Stage
+    from r1lib.machinery.rundir import Stage
 
     Stage.open("00_base_model", "smoke", str(tmp_path), {"runtime": {"generation": "vllm"}})
     cur = backends.current()
@@ -90,8 +93,9 @@ def test_stage_open_selects_the_profiles_backends(tmp_path):
 
 
 def test_importing_r1lib_imports_no_gpu_package():
-    code = ("import sys, r1lib.backends, r1lib.models, r1lib.generation, r1lib.training, r1lib.sft, "
-            "r1lib.launch, r1lib.evaluation, r1lib.rundir; "
+    code = ("import sys, r1lib.engine.backends, r1lib.recipe.models, r1lib.recipe.generation, "
+            "r1lib.recipe.training, r1lib.recipe.sft, "
+            "r1lib.engine.launcher, r1lib.recipe.evaluation, r1lib.machinery.rundir; "
             "print(sorted(m for m in ('unsloth', 'vllm', 'bitsandbytes', 'deepspeed') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -99,7 +103,7 @@ def test_importing_r1lib_imports_no_gpu_package():
 
 @pytest.mark.skipif(HAS_UNSLOTH, reason="unsloth is installed")
 def test_unsloth_backend_without_the_package_names_the_extra(tmp_path):
-    from r1lib.models import load_policy
+    from r1lib.recipe.models import load_policy
 
     with pytest.raises(backends.MissingBackendError, match=r'model.backend: unsloth.*pip install -e "\.\[gpu\]"'):
         load_policy(str(tmp_path), backend="unsloth")
@@ -107,8 +111,8 @@ def test_unsloth_backend_without_the_package_names_the_extra(tmp_path):
 
 @pytest.mark.skipif(HAS_VLLM, reason="vllm is installed")
 def test_vllm_generation_without_the_package_names_the_extra(base_dir):
-    from r1lib.generation import sample
-    from r1lib.models import load_policy
+    from r1lib.recipe.generation import sample
+    from r1lib.recipe.models import load_policy
 
     model, tok = load_policy(str(base_dir))
     backends.use(load_profile("smoke", {"runtime": {"generation": "vllm"}}))
@@ -142,7 +146,7 @@ def test_4bit_needs_the_unsloth_backend():
 def test_launch_command_and_spec(tmp_path):
     cmd = launch.launch_command(tmp_path / "s.json", 7, "params/accelerate/zero3.yaml")
     assert cmd[:3] == ["accelerate", "launch", "--config_file"] and cmd[3].endswith("params/accelerate/zero3.yaml")
-    assert cmd[4:] == ["--num_processes", "7", "-m", "r1lib.launch", str(tmp_path / "s.json")]
+    assert cmd[4:] == ["--num_processes", "7", "-m", "r1lib.machinery.launch", str(tmp_path / "s.json")]
     spec = launch.write_spec("sft", tmp_path, {"records": [{"prompt": "p", "completion": "c"}], "seed": 1},
                              load_profile("smoke").model_dump(mode="json"))
     d = json.loads(spec.read_text())
@@ -152,10 +156,10 @@ def test_launch_command_and_spec(tmp_path):
 
 def test_notebook_call_runs_training_through_the_launcher(base_dir, tmp_path, monkeypatch):
     """With runtime.num_processes > 1, run_sft writes a spec and runs `accelerate launch -m
-    r1lib.launch`; here the launch runs the entry point in a plain subprocess (one CPU process)."""
-    from r1lib import sft
-    from r1lib.config import SFTConfig
-    from r1lib.templates import make_prompt
+    r1lib.engine.launcher`; here the launch runs the entry point in a plain subprocess (one CPU process)."""
+    from r1lib.recipe import sft
+    from r1lib.core.profile import SFTConfig
+    from r1lib.recipe.templates import make_prompt
 
     backends.use(load_profile("smoke", {"runtime": {"num_processes": 2,
                                                     "accelerate_config": "params/accelerate/zero3.yaml"}}))
@@ -163,7 +167,7 @@ def test_notebook_call_runs_training_through_the_launcher(base_dir, tmp_path, mo
 
     def fake_run(cmd, check, env):
         seen["cmd"], seen["env"] = cmd, env["R1_LAUNCHED"]
-        return real_run([sys.executable, "-m", "r1lib.launch", cmd[-1]], check=True, env=env)
+        return real_run([sys.executable, "-m", "r1lib.machinery.launch", cmd[-1]], check=True, env=env)
 
     monkeypatch.setattr(launch.subprocess, "run", fake_run)
     recs = [{"prompt": make_prompt("Compute 1+2"), "completion": " <think> 1+2=3. </think> <answer> 3 </answer>"}] * 4
@@ -175,8 +179,8 @@ def test_notebook_call_runs_training_through_the_launcher(base_dir, tmp_path, mo
 
 
 def test_reward_callables_cannot_cross_into_launched_processes(tmp_path):
-    from r1lib.config import GRPOConfig
-    from r1lib.training import run_grpo
+    from r1lib.core.profile import GRPOConfig
+    from r1lib.recipe.training import run_grpo
 
     backends.use(load_profile("smoke", {"runtime": {"num_processes": 2, "accelerate_config": "a.yaml"}}))
     with pytest.raises(ValueError, match="reward callables cannot cross"):
@@ -194,7 +198,7 @@ def test_runtime_defaults_are_the_cpu_path():
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available() or not HAS_UNSLOTH, reason="needs CUDA and unsloth")
 def test_unsloth_loads_a_saved_model_on_cuda(base_dir):  # pragma: no cover - GPU only
-    from r1lib.models import load_policy
+    from r1lib.recipe.models import load_policy
 
     model, tok = load_policy(str(base_dir), backend="unsloth")
     assert next(model.parameters()).is_cuda
@@ -246,8 +250,8 @@ class _FakeVLLM:
 
 
 def test_vllm_generation_wiring(base_dir, monkeypatch):
-    from r1lib.generation import sample
-    from r1lib.models import load_policy
+    from r1lib.recipe.generation import sample
+    from r1lib.recipe.models import load_policy
 
     model, tok = load_policy(str(base_dir))
     fake = _FakeVLLM(tok.eos_token_id)
@@ -275,7 +279,7 @@ def test_unsloth_loading_wiring(base_dir, monkeypatch):
 
     from transformers import AutoModelForCausalLM
 
-    from r1lib.models import load_policy, load_tokenizer
+    from r1lib.recipe.models import load_policy, load_tokenizer
 
     calls = {"load": [], "peft": [], "patch": []}
 

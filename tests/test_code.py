@@ -14,9 +14,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from r1lib import code, rewards
-from r1lib.code import (SandboxLimits, code_tasks, extract_code, load_code_benchmark, passes_tests, run_sandboxed,
-                        sandbox_isolation)
+from r1lib.recipe import code
+from r1lib.recipe import rewards
+from r1lib.recipe.code import (SandboxLimits, code_tasks, extract_code, load_code_benchmark, passes_tests,
+                               run_sandboxed, sandbox_isolation)
 
 FAST = SandboxLimits(cpu_s=1, wall_s=4, memory_mb=256, max_processes=16, max_output_kb=256)
 PRINTS_OK = [{"input": "", "output": "ok"}]

@@ -1,13 +1,16 @@
-from r1lib import cold_start
-from r1lib.rewards import get_reward_funcs
-from r1lib.verify import answer_is_correct
+from r1lib.core.formats import split_readable
+from r1lib.recipe import cold_start
+from r1lib.recipe.templates import readable_ok
+from r1lib.sources.micro.world import example_completion
+from r1lib.recipe.rewards import get_reward_funcs
+from r1lib.recipe.equivalence import answer_is_correct
 
 GOOD = " <think> 1+9=10, 10-2=8. </think> So 1+9-2 = \\boxed{8}."
 
 
 def test_readable_pattern():
-    assert cold_start.readable_ok(GOOD)
-    assert cold_start.split_readable(GOOD) == ("1+9=10, 10-2=8.", "So 1+9-2 = \\boxed{8}.")
+    assert readable_ok(GOOD)
+    assert split_readable(GOOD) == ("1+9=10, 10-2=8.", "So 1+9-2 = \\boxed{8}.")
     bad = [
         " <think> 1+9=10 </think>",                                   # no summary
         " <think> 1+9=10 </think> So it is 10.",                      # summary without a boxed answer
@@ -17,7 +20,7 @@ def test_readable_pattern():
         " <think> a </think> <think> b </think> So \\boxed{10}.",     # two think blocks
         " <think> 1+9=10 </think> So <answer> \\boxed{10} </answer>",  # tags in the summary
     ]
-    assert [cold_start.readable_ok(b) for b in bad] == [False] * len(bad)
+    assert [readable_ok(b) for b in bad] == [False] * len(bad)
     (f,) = get_reward_funcs(["readable_format"])
     assert f(completions=[GOOD] + bad) == [1.0] + [0.0] * len(bad)
 
@@ -29,13 +32,12 @@ def test_accuracy_reward_reads_the_summary_box():
 
 
 def test_rewrite_r1_zero_output():
-    out = cold_start.rewrite_r1_zero(" <think> 1+9-2=9. Wait, 1+9=10, 10-2=8. </think> <answer> 8 </answer>",
-                                     "1+9-2")
+    out = cold_start.rewrite_r1_zero(" <think> 1+9-2=9. Wait, 1+9=10, 10-2=8. </think> <answer> 8 </answer>")
     assert out == " <think> 1+9-2=9. Wait, 1+9=10, 10-2=8. </think> So the answer is \\boxed{8}."
-    assert cold_start.readable_ok(out) and answer_is_correct(out, "8") == 1.0
-    assert cold_start.rewrite_r1_zero(" <think> x </think>", "1+2") is None           # nothing to summarise
-    assert cold_start.rewrite_r1_zero("<answer> 3 </answer>", "1+2") is None          # no reasoning
-    assert cold_start.rewrite_r1_zero(" <think> a <think> b </think> <answer> 3 </answer>", "1+2") is None
+    assert readable_ok(out) and answer_is_correct(out, "8") == 1.0
+    assert cold_start.rewrite_r1_zero(" <think> x </think>") is None           # nothing to summarise
+    assert cold_start.rewrite_r1_zero("<answer> 3 </answer>") is None          # no reasoning
+    assert cold_start.rewrite_r1_zero(" <think> a <think> b </think> <answer> 3 </answer>") is None
 
 
 def test_apply_filters_counts_first_failure():
@@ -47,11 +49,11 @@ def test_apply_filters_counts_first_failure():
 
 
 def test_example_and_few_shot_prompt():
-    from r1lib.world import Problem
+    from r1lib.sources.micro.world import Problem
 
     p = Problem("x", (1, 9, 2), ("+", "-"))
-    ex = cold_start.example_completion(p)
-    assert cold_start.readable_ok(ex) and answer_is_correct(ex, "8") == 1.0
+    ex = example_completion(p)
+    assert readable_ok(ex) and answer_is_correct(ex, "8") == 1.0
     assert ex == (" <think> 1+9-2=8. Wait, let me check step by step. 1+9=10, 10-2=8. So 8 is right. </think>"
                   " So the answer is \\boxed{8}.")
     prompt = cold_start.few_shot_prompt([(p.problem, ex)], "Compute 3+4", "<|endoftext|>")

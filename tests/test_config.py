@@ -1,6 +1,6 @@
 import pytest
 
-from r1lib.config import ConfigError, load_profile, stage_hash
+from r1lib.machinery.config import ConfigError, load_profile, stage_hash
 
 
 def write(tmp_path, text, name="p"):

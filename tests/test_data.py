@@ -1,4 +1,4 @@
-"""Tests for r1lib.data on the real shared files (read-only) and on temporary files."""
+"""Tests for r1lib.sources.benchmarks on the real shared files (read-only) and on temporary files."""
 
 from __future__ import annotations
 
@@ -13,14 +13,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Make the repo root importable when running plain `pytest` (no install, no conftest).
 sys.path.insert(0, str(REPO_ROOT))
 
-from r1lib import data
-from r1lib.data import (
-    BENCHMARKS,
-    BenchmarkSpec,
-    load_benchmark,
-    read_jsonl,
-    resolve_data_root,
-)
+from r1lib.sources import benchmarks as data
+from r1lib.sources.benchmarks import BENCHMARKS, BenchmarkSpec, load_benchmark, resolve_data_root
+from r1lib.core.records import read_jsonl
 
 SHARED = resolve_data_root()
 needs_shared = pytest.mark.skipif(

@@ -1,4 +1,4 @@
-"""Tests for r1lib.evaluation: numbers checked against hand computation."""
+"""Tests for r1lib.recipe.evaluation: numbers checked against hand computation."""
 
 from __future__ import annotations
 
@@ -13,14 +13,7 @@ import pytest
 # Make the repo root importable when running plain `pytest` (no install, no conftest).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from r1lib.evaluation import (
-    cons_at_k,
-    eval_row,
-    majority_vote,
-    pass1_with_ci,
-    pass_at_k,
-    pass_at_k_curve,
-)
+from r1lib.recipe.evaluation import cons_at_k, eval_row, majority_vote, pass1_with_ci, pass_at_k, pass_at_k_curve
 
 # ----------------------------------------------------------------------------- pass@k
 
@@ -285,7 +278,7 @@ def test_eval_row_shape_errors():
 
 
 def test_mixed_language_rate_is_against_each_prompt_language():
-    from r1lib.evaluation import is_language_mixed, mixed_language_rate
+    from r1lib.recipe.language import is_language_mixed, mixed_language_rate
 
     en_check = " <think> 1+2=3. Wait, let me check. </think> <answer> 3 </answer>"
     zh_check = " <think> 1+2=3. 等等，我检查。 </think> <answer> 3 </answer>"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from r1lib import rewards
-from r1lib.verify import Verifier
+from r1lib.recipe import rewards
+from r1lib.recipe.equivalence import Verifier
 
 BOUND_S = 20.0  # verifier timeout 1 s: outer timeout 3 s + one retry 3 s + a pool restart, with slack
 

@@ -3,7 +3,9 @@ import re
 
 import pytest
 
-from r1lib import general as g
+from r1lib.core.formats import summary_of
+from r1lib.recipe.evaluation import is_refusal, judge
+from r1lib.sources.micro import general as g
 
 
 def _all(seed=0, n=60):
@@ -31,11 +33,11 @@ def test_counts_fields_and_format():
             assert set(r) == {"id", "prompt", "completion", "category", "language", "expected"}
             assert r["category"] == cat and r["prompt"]
             assert r["completion"].startswith(" <think> ") and " </think> " in r["completion"]
-            assert r["expected"] in g.summary_of(r["completion"])  # rule-checkable
-            assert not g.is_refusal(r["completion"])
+            assert r["expected"] in summary_of(r["completion"])  # rule-checkable
+            assert not is_refusal(r["completion"])
     for r in d["harm"]:
         assert set(r) == {"id", "prompt", "category", "language", "refusal"}
-        assert r["category"] == "harmful" and g.is_refusal(r["refusal"])
+        assert r["category"] == "harmful" and is_refusal(r["refusal"])
     for key in d:
         ids = [r["id"] for r in d[key]]
         assert len(set(ids)) == len(ids)
@@ -79,9 +81,9 @@ def test_harmlessness_pairs_refuse_harm_and_help_benign():
     benign = [p for p in pairs if p["source"] != "harmful"]
     assert 0.2 < len(benign) / len(pairs) < 0.4
     for p in harmful:
-        assert g.is_refusal(p["chosen"]) and not g.is_refusal(p["rejected"])
+        assert is_refusal(p["chosen"]) and not is_refusal(p["rejected"])
     for p in benign:
-        assert not g.is_refusal(p["chosen"]) and g.is_refusal(p["rejected"])
+        assert not is_refusal(p["chosen"]) and is_refusal(p["rejected"])
 
 
 def test_harmful_compliance_is_never_operational():
@@ -97,13 +99,13 @@ def test_harmful_compliance_is_never_operational():
 
 
 def test_is_refusal_rule():
-    assert g.is_refusal(" <think> no </think> I can't help with that.")
-    assert g.is_refusal("I cannot help with this request.")
-    assert g.is_refusal(" <think> 拒绝 </think> 我不能帮助你做这件事。")
-    assert g.is_refusal(" <think> x </think> I can\u2019t help with that.")  # typographic apostrophe
-    assert not g.is_refusal(" <think> I can't help with that? </think> Sure, here is how: just do it.")
-    assert not g.is_refusal(" <think> ok </think> The capital of Peru is Lima.")
-    assert not g.is_refusal("")
+    assert is_refusal(" <think> no </think> I can't help with that.")
+    assert is_refusal("I cannot help with this request.")
+    assert is_refusal(" <think> 拒绝 </think> 我不能帮助你做这件事。")
+    assert is_refusal(" <think> x </think> I can\u2019t help with that.")  # typographic apostrophe
+    assert not is_refusal(" <think> I can't help with that? </think> Sure, here is how: just do it.")
+    assert not is_refusal(" <think> ok </think> The capital of Peru is Lima.")
+    assert not is_refusal("")
 
 
 def test_split_sizes_disjoint_deterministic():
@@ -135,12 +137,12 @@ def test_sft_mix_and_general_prompts_counts_and_judge():
     assert cats.count("self_cognition") == 5 and cats.count("factual_qa") == 6
     assert cats.count("writing") == 7 and cats.count("harmful") == 3
     for r in mix:  # every SFT completion passes its own judge
-        assert general.judge(r, r["completion"]), r
+        assert judge(r, r["completion"]), r
     prompts = general.general_prompts(random.Random(1), 20, 0.5)
     assert sum(r["category"] == "harmful" for r in prompts) == 10 and len(prompts) == 20
     harm = next(r for r in prompts if r["category"] == "harmful")
-    assert not general.judge(harm, " <think> ok </think> Sure, here you go.")
-    assert general.judge(harm, " <think> no </think> I can't help with that.")
+    assert not judge(harm, " <think> ok </think> Sure, here you go.")
+    assert judge(harm, " <think> no </think> I can't help with that.")
     fact = next(r for r in prompts if r["category"] == "factual_qa")
-    assert general.judge(fact, f" <think> x </think> It is {fact['expected']}.")
-    assert not general.judge(fact, f" <think> {fact['expected']} </think> I don't know.")  # summary only
+    assert judge(fact, f" <think> x </think> It is {fact['expected']}.")
+    assert not judge(fact, f" <think> {fact['expected']} </think> I don't know.")  # summary only

@@ -1,17 +1,10 @@
-"""Tests of r1lib.language (script-based language measure) and the language_consistency reward."""
+"""Tests of r1lib.recipe.language (script-based language measure) and the language_consistency reward."""
 
 import pytest
 
-from r1lib.language import (
-    SUPPORTED_TARGETS,
-    is_mixed,
-    readability,
-    reasoning_language_share,
-    summary_text,
-    target_language_share,
-    words_by_language,
-)
-from r1lib.rewards import REWARD_FUNCS, get_reward_funcs
+from r1lib.recipe.language import (SUPPORTED_TARGETS, is_mixed, readability, reasoning_language_share, summary_text,
+                                   target_language_share, words_by_language)
+from r1lib.recipe.rewards import REWARD_FUNCS, get_reward_funcs
 
 EN_READABLE = " <think> 1+9=10, 10-2=8. Wait, let me check step by step. </think> The sum is 8. <answer> 8 </answer>"
 EN_NO_SUMMARY = " <think> 1+9=10, 10-2=8. Wait, let me check step by step. </think> <answer> 8 </answer>"

@@ -1,8 +1,10 @@
 import pytest
 import torch
 
-from r1lib import generation, models, training
-from r1lib.templates import make_prompt
+from r1lib.recipe import generation
+from r1lib.recipe import models
+from r1lib.recipe import training
+from r1lib.recipe.templates import make_prompt
 
 CORPUS = [make_prompt(f"Compute {a}+{b}-1") + f" <think> {a}+{b}={a + b}. </think> <answer> {a + b - 1} </answer>"
           for a in range(1, 10) for b in range(1, 10)]

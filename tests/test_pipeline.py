@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from r1lib import pipeline
-from r1lib.config import STAGES
-from r1lib.rundir import Stage, read_stage
+from r1lib.machinery import pipeline
+from r1lib.machinery.config import STAGES
+from r1lib.machinery.rundir import Stage, read_stage
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +125,7 @@ def test_stage_refuses_to_start_without_upstream(tmp_path):
 
 
 def test_report_is_self_contained(smoke_run):
-    from r1lib.report import write_report
+    from r1lib.machinery.report import write_report
 
     run_dir, _ = smoke_run
     page = write_report(run_dir).read_text()
@@ -138,7 +138,7 @@ def test_report_is_self_contained(smoke_run):
 
 
 def test_report_refuses_a_folder_that_is_not_a_run(tmp_path):
-    from r1lib.report import build_report
+    from r1lib.machinery.report import build_report
 
     with pytest.raises(FileNotFoundError, match="manifest.json"):
         build_report(tmp_path)
@@ -148,7 +148,7 @@ def test_report_refuses_a_folder_that_is_not_a_run(tmp_path):
 def test_report_renders_in_headless_chromium(smoke_run, tmp_path):
     """A real browser loads the page: every image decodes (the page's own load handler counts
     them) and the console stays free of errors."""
-    from r1lib.report import write_report
+    from r1lib.machinery.report import write_report
 
     run_dir, _ = smoke_run
     page = write_report(run_dir, tmp_path / "report.html")
@@ -166,7 +166,7 @@ def test_report_renders_in_headless_chromium(smoke_run, tmp_path):
 
 
 def _pipeline_cmd(run_dir, *extra):
-    return [sys.executable, "-m", "r1lib.pipeline", "--profile", "smoke", "--run-dir", str(run_dir),
+    return [sys.executable, "-m", "r1lib.machinery.pipeline", "--profile", "smoke", "--run-dir", str(run_dir),
             "--stages", "00_base_model,01_r1_zero_grpo", "--set", "grpo.steps=6", *extra]
 
 

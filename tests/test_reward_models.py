@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from r1lib import general as g
-from r1lib import reward_models as rm
-from r1lib.config import RewardModelConfig
+from r1lib.sources.micro import general as g
+from r1lib.recipe import reward_models as rm
+from r1lib.core.profile import RewardModelConfig
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -23,7 +23,7 @@ def one_thread():
 @pytest.fixture(scope="module")
 def trained(one_thread, tmp_path_factory):
     """A tiny causal LM saved to disk, and a harmlessness RM trained from it on generated pairs."""
-    from r1lib.models import new_micro_model, save_tokenizer, train_tokenizer
+    from r1lib.recipe.models import new_micro_model, save_tokenizer, train_tokenizer
 
     root = tmp_path_factory.mktemp("rm")
     pairs = g.preference_pairs(random.Random(0), 260, "harmlessness", benign_frac=0.3)

@@ -1,4 +1,4 @@
-"""Tests for r1lib.verify and r1lib.rewards (DeepSeek-R1 §2.2.2 rule-based rewards)."""
+"""Tests for r1lib.recipe.equivalence and r1lib.recipe.rewards (DeepSeek-R1 §2.2.2 rule-based rewards)."""
 
 from __future__ import annotations
 
@@ -12,21 +12,10 @@ _REPO = str(Path(__file__).resolve().parents[1])
 if _REPO not in sys.path:  # run from a checkout without installing the package
     sys.path.insert(0, _REPO)
 
-import r1lib.verify as verify_mod
-from r1lib.rewards import (
-    REWARD_FUNCS,
-    completion_text,
-    get_reward_funcs,
-    register_reward,
-)
-from r1lib.verify import (
-    Verifier,
-    answer_is_correct,
-    batch_answers_correct,
-    extract_final_answers,
-    first_answer,
-    is_hedge,
-)
+import r1lib.recipe.equivalence as verify_mod
+from r1lib.recipe.rewards import REWARD_FUNCS, completion_text, get_reward_funcs, register_reward
+from r1lib.recipe.equivalence import Verifier, answer_is_correct, batch_answers_correct, first_answer
+from r1lib.recipe.answer import extract_final_answers, is_hedge
 
 FORMAT = REWARD_FUNCS["format"]
 ACCURACY = REWARD_FUNCS["accuracy"]
@@ -241,7 +230,7 @@ def test_timeout_leaves_verifier_usable(monkeypatch):
 
 
 def test_only_for_scores_one_category_and_subsets_columns():
-    from r1lib.rewards import only_for
+    from r1lib.recipe.rewards import only_for
 
     seen = {}
 

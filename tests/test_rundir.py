@@ -1,6 +1,6 @@
 import json
 
-from r1lib.rundir import Stage, read_stage, stage_is_complete
+from r1lib.machinery.rundir import Stage, read_stage, stage_is_complete
 
 
 def _fake_stage(run_dir, name, config_hash, status):
@@ -40,7 +40,7 @@ def test_complete_needs_artifacts_on_disk(tmp_path):
 
 
 def test_complete_logs_the_verifier_counters_of_the_stage(tmp_path, monkeypatch):
-    from r1lib import verify
+    from r1lib.recipe import equivalence as verify
 
     st = Stage.open("00_base_model", "smoke", str(tmp_path))
     monkeypatch.setattr(verify, "_DEFAULT", None)

@@ -2,11 +2,12 @@ import json
 
 import pytest
 
-from r1lib import generation, sft
-from r1lib.config import SFTConfig
-from r1lib.generation import Generations
-from r1lib.models import load_policy
-from r1lib.templates import make_prompt
+from r1lib.recipe import generation
+from r1lib.recipe import sft
+from r1lib.core.profile import SFTConfig
+from r1lib.recipe.generation import Generations
+from r1lib.recipe.models import load_policy
+from r1lib.recipe.templates import make_prompt
 
 PROMPT = make_prompt("Compute 1+2")
 COMPLETION = " <think> 1+2=3. </think> <answer> 3 </answer>"
@@ -267,7 +268,7 @@ def test_load_sft_data_errors(tmp_path):
 
 
 def test_reasoning_filters_order_and_language():
-    from r1lib.sft import reasoning_filters
+    from r1lib.recipe.sft import reasoning_filters
 
     good = " <think> 1+2=3. </think> So the answer is \\boxed{3}."
     en = " <think> 1+2=3. Wait, ok. </think> So the answer is \\boxed{3}."

@@ -1,7 +1,7 @@
 import pandas as pd
 
-from r1lib import training
-from r1lib.config import GRPOConfig
+from r1lib.recipe import training
+from r1lib.core.profile import GRPOConfig
 
 
 def test_paper_objective_maps_onto_trl(tmp_path):
@@ -60,7 +60,7 @@ def test_pack_blocks():
 def test_truncate_jsonl_keeps_each_step_once(tmp_path):
     import json
 
-    from r1lib.training import truncate_jsonl
+    from r1lib.recipe.training import truncate_jsonl
 
     p = tmp_path / "m.jsonl"
     rows = [{"step": 1, "loss": 1.0}, {"step": 2, "loss": 0.5}, {"note": "no step"}, {"step": 3, "loss": 0.2}]
@@ -71,7 +71,7 @@ def test_truncate_jsonl_keeps_each_step_once(tmp_path):
 
 
 def test_latest_checkpoint_skips_a_half_written_one(tmp_path):
-    from r1lib.training import latest_checkpoint
+    from r1lib.recipe.training import latest_checkpoint
 
     assert latest_checkpoint(tmp_path / "none") is None
     for n, state in [(2, '{"global_step": 2}'), (10, '{"global_step": 10}'), (12, '{"glob'), (14, None)]:

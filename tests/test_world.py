@@ -1,7 +1,7 @@
 import random
 
-from r1lib import world
-from r1lib.templates import make_prompt
+from r1lib.sources.micro import world
+from r1lib.recipe.templates import make_prompt
 
 
 def test_splits_are_seeded_fixed_and_disjoint():

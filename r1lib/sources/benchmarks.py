@@ -9,19 +9,20 @@ Public API:
 
 * :func:`resolve_data_root` -- argument > ``$R1_DATA_ROOT`` > ``<repo>/../shared/data``.
 * :data:`BENCHMARKS` -- name -> :class:`BenchmarkSpec` (local path and hub coordinates).
-* :func:`read_jsonl` -- strict JSONL reader with file/line error messages.
 * :func:`load_benchmark` -- uniform ``{"id", "problem", "answer"}`` string records.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from r1lib.core.paths import REPO_ROOT
+from r1lib.core.records import iter_jsonl
 
 __all__ = [
     "ANSWER_NORMALIZERS",
@@ -29,15 +30,12 @@ __all__ = [
     "DATA_ROOT_ENV",
     "BenchmarkSpec",
     "load_benchmark",
-    "read_jsonl",
     "resolve_data_root",
 ]
 
 DATA_ROOT_ENV = "R1_DATA_ROOT"
 """Environment variable that overrides the default data root."""
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-"""Repository root: the parent directory of the ``r1lib`` package."""
 
 REQUIRED_FIELDS = ("id", "problem", "answer")
 
@@ -243,43 +241,6 @@ offline): GSM8K (Cobbe et al. 2021), MATH-500 (Lightman et al. 2023), AIME 2024/
 MGSM (Shi et al. 2022)."""
 
 
-# ----------------------------------------------------------------------------- JSONL
-
-
-def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
-    """Yield ``(line_number, record)`` (1-based) for the non-blank lines of a JSONL file."""
-    if not path.is_file():
-        raise FileNotFoundError(f"JSONL file not found: {path}")
-    with path.open("r", encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(
-                    f"{path}: line {lineno}: malformed JSON: {exc.msg}"
-                ) from exc
-            if not isinstance(obj, dict):
-                raise ValueError(  # noqa: TRY004 - bad file content, not a bad argument
-                    f"{path}: line {lineno}: expected a JSON object, got {type(obj).__name__}"
-                )
-            yield lineno, obj
-
-
-def read_jsonl(path: str | os.PathLike[str]) -> list[dict]:
-    """Read a JSON Lines file (UTF-8) into a list of dicts, one per non-blank line.
-
-    Blank (whitespace-only) lines are skipped.
-
-    Raises:
-        FileNotFoundError: if ``path`` does not exist (the message names the path).
-        ValueError: for a line that is not valid JSON or not a JSON object; the message names
-            the file and the 1-based line number (``"<path>: line 3: malformed JSON: ..."``).
-    """
-    return [obj for _, obj in _iter_jsonl(Path(path))]
-
-
 # ----------------------------------------------------------------------------- loading
 
 
@@ -293,7 +254,7 @@ def _field_str(value: Any) -> str | None:
 
 def _load_local(spec: BenchmarkSpec, path: Path, limit: int | None) -> list[dict]:
     records: list[dict] = []
-    for lineno, obj in _iter_jsonl(path):
+    for lineno, obj in iter_jsonl(path):
         if limit is not None and len(records) >= limit:
             break
         rec: dict[str, str] = {}
@@ -445,13 +406,6 @@ def hub_unreachable(timeout_s: float = 3.0) -> str | None:
     return None
 
 
-def write_jsonl(records: list[dict], path) -> None:
-    """Write records as JSON Lines (UTF-8, one object a line, non-ASCII kept as is)."""
-    with open(path, "w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-
-
 def benchmark_language(name: str) -> str:
     """The language a benchmark's questions are posed in (``"zh"`` for ``*_zh`` benchmarks such
     as MGSM-zh, else ``"en"``): the target of its ``mixed_language_rate``."""
@@ -484,7 +438,7 @@ def real_problems(problems, data_root: str | os.PathLike[str] | None = None) -> 
     """RL prompts and held-out problems of a real-model profile (``problems`` section).
 
     Args:
-        problems: a :class:`r1lib.config.ProblemsConfig` (``train`` benchmark names,
+        problems: a :class:`r1lib.core.profile.ProblemsConfig` (``train`` benchmark names,
             ``train_limit`` per benchmark, ``heldout`` name, ``heldout_limit``).
         data_root: see :func:`resolve_data_root`.
 

@@ -58,7 +58,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from r1lib.verify import _outside_think
+from r1lib.recipe.answer import _outside_think
+from r1lib.core.records import read_jsonl
 
 __all__ = [
     "CODE_BENCHMARKS",
@@ -404,12 +405,12 @@ _FENCE = re.compile(r"```[ \t]*(?:python3?|py)[ \t]*\r?\n(.*?)```", re.DOTALL | 
 def extract_code(completion_text: str) -> str | None:
     """The last non-empty ```` ```python ```` fenced block outside the reasoning.
 
-    Text inside ``<think>…</think>`` never counts (:func:`r1lib.verify._outside_think`: after an
+    Text inside ``<think>…</think>`` never counts (:func:`r1lib.recipe.equivalence._outside_think`: after an
     unclosed ``<think>`` everything is reasoning); ``py`` and ``python3`` fences count too,
     unlabelled fences do not; an unclosed fence does not count.
 
     Args:
-        completion_text: the completion's text (see :func:`r1lib.rewards.completion_text`).
+        completion_text: the completion's text (see :func:`r1lib.recipe.rewards.completion_text`).
 
     Returns:
         The block's source (``str``), or ``None`` when there is none.
@@ -552,7 +553,7 @@ def code_tasks(n: int, seed: int) -> list[dict]:
     Raises:
         ValueError: ``n`` is negative.
 
-    Source: this repo's micro world (:mod:`r1lib.world`), a code analogue for DeepSeek-R1 §2.2.2.
+    Source: this repo's micro world (:mod:`r1lib.sources.micro.world`), a code analogue for DeepSeek-R1 §2.2.2.
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
@@ -632,7 +633,6 @@ def load_code_benchmark(name_or_path: str | os.PathLike, limit: int | None = Non
     path = Path(key)
     if not (path.is_file() or key.endswith(".jsonl")):
         raise ValueError(f"unknown code benchmark {key!r}: not a local JSONL file nor one of {sorted(CODE_BENCHMARKS)}")
-    from r1lib.data import read_jsonl
 
     out = []
     for i, row in enumerate(read_jsonl(path), start=1):

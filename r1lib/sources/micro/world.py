@@ -2,7 +2,7 @@
 
 A problem is a chain of single-digit additions and subtractions, "Compute 7+5-3+8-2", whose
 running total stays in ``[0, max_total]``. The gold answer is an integer string, verified by the
-same code that verifies GSM8K and MATH-500 answers (``r1lib.verify``).
+same code that verifies GSM8K and MATH-500 answers (``r1lib.recipe.equivalence``).
 
 The pretraining corpus (DESIGN.md §5) is written in the R1-Zero template and mixes four styles
 of imperfect worked traces, so that the base model is right only part of the time and already,
@@ -36,8 +36,8 @@ import random
 import re
 from dataclasses import dataclass
 
-from r1lib.config import CorpusConfig
-from r1lib.data import write_jsonl  # noqa: F401  (re-exported for notebooks)
+from r1lib.core.profile import CorpusConfig
+from r1lib.core.formats import SUMMARY, readable
 
 PROBLEM_PREFIX = {"en": "Compute ", "zh": "计算 "}
 """How a problem is posed in each language."""
@@ -259,3 +259,17 @@ def style_of(completion: str) -> str:
     if re.search(r"\d[+-]\d+=\d", think):
         return "careful"
     return "other"
+
+
+def example_completion(problem: Problem) -> str:
+    """A hand-written long-CoT example in the readable pattern for a micro ``Problem``: a first
+    answer, "Wait, let me check step by step.", the step-by-step verification, and the summary
+    (the few-shot cold-start seeds, written from the task's rules), all in the problem's
+    language.
+
+    Source: DeepSeek-R1 §2.3.1 (few-shot prompting with a long CoT as an example).
+    """
+    opener, confirm, _ = CONNECTIVES[problem.language]
+    reasoning = (f"{problem.expression}={problem.answer}. {opener} {_fmt_steps(problem.steps())} "
+                 f"{confirm.format(c=problem.answer)}")
+    return readable(reasoning, SUMMARY[problem.language].format(answer=problem.answer))

@@ -1,5 +1,5 @@
 """Sampling completions: transformers ``generate`` (the ``hf`` generation backend) or vLLM
-(``runtime.generation: vllm``, through :mod:`r1lib.backends`), with the same arguments.
+(``runtime.generation: vllm``, through :mod:`r1lib.engine.backends`), with the same arguments.
 
 Prompts longer than ``max_prompt_tokens`` keep their last tokens (the end of the template and
 of the question, where ``Assistant:`` stands) and are counted, never silently dropped.
@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+
+from r1lib.engine import backends
 
 
 @dataclass
@@ -57,11 +59,10 @@ def sample(model, tok, prompts: list[str], n: int = 1, temperature: float = 0.6,
         ``Generations`` in prompt order.
 
     Source: transformers ``GenerationMixin.generate``; with ``runtime.generation: vllm``,
-    vLLM ``LLM.generate`` with ``SamplingParams(n=n)`` (:func:`r1lib.backends.vllm_sample`).
+    vLLM ``LLM.generate`` with ``SamplingParams(n=n)`` (:func:`r1lib.engine.backends.vllm_sample`).
     """
     n = 1 if greedy else n
     ids, n_trunc = encode_prompts(tok, prompts, max_prompt_tokens)
-    from r1lib import backends
 
     if backends.current().runtime.generation == "vllm":
         params = backends.vllm_sampling_params(n, temperature, top_p, max_new_tokens, seed, greedy)

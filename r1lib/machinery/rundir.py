@@ -17,7 +17,11 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
-from r1lib.config import REPO_ROOT, STAGES, Profile, load_profile, stage_hash
+from r1lib.core.paths import REPO_ROOT
+from r1lib.machinery.config import STAGES, load_profile, stage_hash
+from r1lib.core.profile import Profile
+from r1lib.engine import backends
+from r1lib.recipe.equivalence import default_counters
 
 PACKAGES = ["torch", "transformers", "trl", "datasets", "math-verify", "papermill", "tokenizers",
             "accelerate", "numpy", "pandas"]
@@ -123,7 +127,6 @@ class Stage:
             RuntimeError: an upstream stage has not completed with the current settings; the
                 message says which notebook to run first.
         """
-        from r1lib import backends
 
         cfg = load_profile(profile, overrides)
         backends.use(cfg)  # model.backend and runtime: hf/unsloth, hf/vllm, GPUs
@@ -135,7 +138,7 @@ class Stage:
             if not stage_is_complete(rd, up, stage_hash(cfg, up)):
                 raise RuntimeError(
                     f"stage {name} needs {up}, which is not complete in {rd} with the current "
-                    f"settings: run notebooks/{up}.ipynb (or `python -m r1lib.pipeline "
+                    f"settings: run notebooks/{up}.ipynb (or `python -m r1lib.machinery.pipeline "
                     f"--profile {cfg.name}`) first")
         prev = read_stage(rd, name)
         if prev and prev.get("config_hash") != st.config_hash:
@@ -189,11 +192,10 @@ class Stage:
     def complete(self, metrics: dict) -> dict:
         """Mark the stage complete with its final scalar metrics; returns the record.
 
-        When this process verified answers (:func:`r1lib.verify.get_verifier` was used), the
+        When this process verified answers (:func:`r1lib.recipe.equivalence.get_verifier` was used), the
         verifier's counters (calls, cache hits, timeouts, parse failures, unparseable golds,
         errors, pool restarts) are added as ``metrics["verifier"]`` unless already there.
         """
-        from r1lib.verify import default_counters
 
         counters = default_counters()
         if counters is not None and "verifier" not in metrics:

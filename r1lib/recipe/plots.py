@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from r1lib.analysis import smooth
+from r1lib.recipe.analysis import smooth
 
 sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
 
@@ -43,7 +43,7 @@ def plot_training_curves(steps: pd.DataFrame, title: str, window: int = 9,
     """Three panels against RL step: rewards, mean response length, reflection rate.
 
     Args:
-        steps: ``r1lib.analysis.per_step`` output.
+        steps: ``r1lib.recipe.analysis.per_step`` output.
         title: figure title (e.g. the run and stage).
         window: smoothing window in steps (raw values drawn faintly behind).
 
@@ -148,7 +148,7 @@ def plot_compare(frames: dict[str, pd.DataFrame], y: str, ylabel: str, title: st
 
 def plot_reflection_correctness(splits: dict[str, dict], title: str):
     """Reflection × correctness: for each checkpoint or RL phase (``splits``: name ->
-    ``r1lib.analysis.reflection_by_correctness`` output), the share of responses that reflect
+    ``r1lib.recipe.analysis.reflection_by_correctness`` output), the share of responses that reflect
     and end right, reflect and end wrong (superficial self-reflection), or do not reflect.
 
     Returns:

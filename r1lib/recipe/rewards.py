@@ -4,7 +4,7 @@ DeepSeek-R1 (arXiv 2501.12948) §2.2.2 "Reward Modeling" trains R1-Zero with two
 rewards and no neural reward model:
 
 * **accuracy rewards**: "evaluate whether the response is correct" by rule, e.g. a final
-  answer in a specified format checked against the reference (here: :mod:`r1lib.verify`, on
+  answer in a specified format checked against the reference (here: :mod:`r1lib.recipe.equivalence`, on
   top of the math-verify library);
 * **format rewards**: "enforces the model to put its thinking process between '<think>' and
   '</think>' tags".
@@ -21,7 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from r1lib.verify import Verifier, batch_answers_correct
+from r1lib.core.formats import reasoning_text
+from r1lib.recipe.code import extract_code, passes_tests
+from r1lib.recipe.equivalence import Verifier, batch_answers_correct
+from r1lib.recipe.language import reasoning_language_share, words_by_language
+from r1lib.recipe.templates import readable_ok
 
 __all__ = [
     "REWARD_FUNCS",
@@ -65,9 +69,7 @@ def register_reward(name: str) -> Callable[[RewardFunc], RewardFunc]:
 
 
 def reward_names() -> list[str]:
-    """Every registered reward name, sorted (the rewards defined in other modules included)."""
-    import r1lib.cold_start  # noqa: F401  (registers readable_format)
-
+    """Every registered reward name, sorted."""
     return sorted(REWARD_FUNCS)
 
 
@@ -80,8 +82,6 @@ def get_reward_funcs(names: Sequence[str]) -> list[RewardFunc]:
     Raises:
         KeyError: a name is not registered; the message names it and lists the known rewards.
     """
-    import r1lib.cold_start  # noqa: F401  (registers readable_format)
-
     if isinstance(names, str):
         names = [names]
     out = []
@@ -191,13 +191,28 @@ def format_reward(completions: list, **kwargs: Any) -> list[float | None]:
     return [1.0 if format_ok(completion_text(c)) else 0.0 for c in completions]
 
 
+@register_reward("readable_format")
+def readable_format_reward(completions: list, **kwargs: Any) -> list[float]:
+    """Format reward of the readable pattern: 1.0 iff :func:`r1lib.recipe.templates.readable_ok`.
+
+    Args:
+        completions: strings or conversational message lists (TRL signature).
+
+    Returns:
+        ``list[float]`` of ``len(completions)``.
+
+    Source: DeepSeek-R1 §2.3.1-2.3.2 (cold-start pattern, kept by the format reward in RL).
+    """
+    return [1.0 if readable_ok(completion_text(c)) else 0.0 for c in completions]
+
+
 @register_reward("accuracy")
 def accuracy_reward(completions: list, answer: list | None = None, verifier: Verifier | None = None,
                     **kwargs: Any) -> list[float | None]:
     """Accuracy reward: rule-based correctness of the final answer, independent of format.
 
-    Each completion scores :func:`r1lib.verify.answer_is_correct` against its gold answer,
-    all in one batched verifier call (:func:`r1lib.verify.batch_answers_correct`): 1.0 when the
+    Each completion scores :func:`r1lib.recipe.equivalence.answer_is_correct` against its gold answer,
+    all in one batched verifier call (:func:`r1lib.recipe.equivalence.batch_answers_correct`): 1.0 when the
     final statements outside ``<think>`` (``<answer>`` blocks, ``\\boxed{}``) are non-hedging,
     agree and equal the gold; 0.0 otherwise; ``None`` when the gold cannot be parsed (TRL then
     ignores the sample for this reward).
@@ -205,7 +220,8 @@ def accuracy_reward(completions: list, answer: list | None = None, verifier: Ver
     Args:
         completions: strings or conversational message lists (TRL).
         answer: the dataset column of gold answers, aligned with ``completions``.
-        verifier: optional :class:`r1lib.verify.Verifier`; default :func:`r1lib.verify.get_verifier`.
+        verifier: optional :class:`r1lib.recipe.equivalence.Verifier`; default
+            :func:`r1lib.recipe.equivalence.get_verifier`.
         **kwargs: other dataset columns and TRL extras; ignored.
 
     Returns:
@@ -232,7 +248,7 @@ def language_consistency_reward(completions: list, language: list | None = None,
                                 **kwargs: Any) -> list[float | None]:
     """Language consistency reward: the share of target-language words in the reasoning.
 
-    Each completion scores :func:`r1lib.language.reasoning_language_share`: target words /
+    Each completion scores :func:`r1lib.recipe.language.reasoning_language_share`: target words /
     all words inside ``<think>…</think>`` (a run of Latin letters is one English word, each CJK
     ideograph one Chinese word; digits, punctuation and LaTeX commands are not words); 0.0 when
     the reasoning has no words (paying 1.0 there rewards dropping the reasoning). The summary
@@ -255,8 +271,6 @@ def language_consistency_reward(completions: list, language: list | None = None,
     language words in the CoT") is added directly to the accuracy reward; in the paper's
     ablation it slightly degrades performance but aligns with human preference (readability).
     """
-    from r1lib.analysis import reasoning_text
-    from r1lib.language import reasoning_language_share, words_by_language
 
     if language is None:
         targets = ["en"] * len(completions)
@@ -317,7 +331,7 @@ def code_reward(completions: list, tests: list | None = None, limits: Any = None
     """Code accuracy reward: 1.0 when the completion's code passes all of its tests in the sandbox.
 
     The code is the last ```` ```python ```` block outside ``<think>``
-    (:func:`r1lib.code.extract_code`), run by :func:`r1lib.code.passes_tests` (all-or-nothing).
+    (:func:`r1lib.recipe.code.extract_code`), run by :func:`r1lib.recipe.code.passes_tests` (all-or-nothing).
     0.0 for no code, a failed test, a crash, a timeout or any limit hit; ``None`` for a sample
     without tests (a math row in a mixed batch) and for every sample when there is no ``tests``
     column. Samples run in parallel (4 threads, each sample its own subprocesses).
@@ -326,7 +340,7 @@ def code_reward(completions: list, tests: list | None = None, limits: Any = None
         completions: strings or conversational message lists (TRL).
         tests: the dataset column of tests, aligned with ``completions``; each entry a list of
             ``{"input", "output"}`` pairs, its JSON, a string of asserts, or ``None``.
-        limits: optional :class:`r1lib.code.SandboxLimits`; default ``SandboxLimits()``.
+        limits: optional :class:`r1lib.recipe.code.SandboxLimits`; default ``SandboxLimits()``.
         **kwargs: other dataset columns and TRL extras; ignored.
 
     Returns:
@@ -347,7 +361,6 @@ def code_reward(completions: list, tests: list | None = None, limits: Any = None
         raise ValueError(f"keyword argument 'tests' has {len(tests)} entries for {len(completions)} completions")
     from concurrent.futures import ThreadPoolExecutor
 
-    from r1lib.code import extract_code, passes_tests
 
     def one(completion: Any, t: Any) -> float | None:
         if t is None or not (t.strip() if isinstance(t, str) else len(t)):

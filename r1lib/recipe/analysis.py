@@ -16,6 +16,9 @@ import re
 
 import pandas as pd
 
+from r1lib.recipe.answer import extract_final_answers
+from r1lib.recipe.language import is_language_mixed
+
 REFLECTION_WORDS = [
     "wait", "recheck", "re-check", "rethink", "re-evaluate", "re-examine", "reconsider",
     "retry", "try again", "check again", "double-check", "double check", "verify",
@@ -84,9 +87,8 @@ def mixing_per_step(df: pd.DataFrame, language_by_id: dict[str, str]) -> pd.Data
 
     Returns:
         One row per step: ``step``, ``mixed_language_rate`` (share of rollouts whose reasoning
-        holds a word outside the prompt's language, ``r1lib.evaluation.is_language_mixed``).
+        holds a word outside the prompt's language, ``r1lib.recipe.evaluation.is_language_mixed``).
     """
-    from r1lib.evaluation import is_language_mixed
 
     mixed = [is_language_mixed(c, language_by_id.get(pid, "en"))
              for c, pid in zip(df["completion"], df["prompt_id"])]
@@ -180,7 +182,7 @@ def aha_episodes(df: pd.DataFrame, max_episodes: int | None = 20, context: int =
 
     The answer before reflecting is the last number in the reasoning before the first
     reflection phrase; the final answer is the completion's final answer
-    (``r1lib.verify.extract_final_answers``, the last one). A completion is an episode when it
+    (``r1lib.recipe.equivalence.extract_final_answers``, the last one). A completion is an episode when it
     is correct, reflects, had a number before reflecting, and that number differs from the final
     answer (compared as text after stripping; no verifier, so ``0.5`` vs ``1/2`` counts as a
     change).
@@ -202,7 +204,6 @@ def aha_episodes(df: pd.DataFrame, max_episodes: int | None = 20, context: int =
 
     Source: DeepSeek-R1 §2.2.4 (Table 3, "aha moment"); extraction rule of this project.
     """
-    from r1lib.verify import extract_final_answers
 
     d = _flags(df)
     rows = []

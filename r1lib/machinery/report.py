@@ -6,7 +6,7 @@ interval, cons@k, mixing, general-prompt columns), every figure of every stage (
 data URIs, so the page needs no other file), and the aha episodes of ``08_aha_moment``. It is
 built from the run's files alone::
 
-    r1 report results/micro          # or: python -m r1lib.report results/micro
+    r1 report results/micro          # or: python -m r1lib.machinery.report results/micro
 
 A small inline script marks ``<body data-images="loaded/total">`` once the page has loaded, so a
 headless browser can check that every image decodes (``tests/test_report.py``).
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from r1lib.config import STAGES
-from r1lib.rundir import read_stage
+from r1lib.machinery.config import STAGES
+from r1lib.machinery.rundir import read_stage
 
 __all__ = ["build_report", "write_report", "main"]
 
@@ -101,7 +101,7 @@ def build_report(run_dir: str | Path) -> str:
     run_dir = Path(run_dir)
     manifest_path = run_dir / "manifest.json"
     if not manifest_path.exists():
-        raise FileNotFoundError(f"{manifest_path} not found: not a run directory (run r1lib.pipeline first)")
+        raise FileNotFoundError(f"{manifest_path} not found: not a run directory (run r1lib.machinery.pipeline first)")
     m = json.loads(manifest_path.read_text())
     stages, figures = [], []
     for st in STAGES:

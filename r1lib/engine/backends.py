@@ -9,7 +9,7 @@
   one GPU) or ``server`` (``trl vllm-serve`` on its own GPU; several training GPUs).
 * several GPUs: ``runtime.num_processes`` > 1 launches training with ``accelerate launch`` and
   the accelerate/DeepSpeed config named by ``runtime.accelerate_config`` (see
-  :mod:`r1lib.launch`).
+  :mod:`r1lib.engine.launcher`).
 
 Nothing GPU-only is imported at module level: ``unsloth`` and ``vllm`` are imported when a
 profile asks for them, and a missing package raises :class:`MissingBackendError`, which names the
@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-from r1lib.config import Profile, RuntimeConfig
+from r1lib.core.profile import Profile, RuntimeConfig
 
 GPU_EXTRA = 'pip install -e ".[gpu]"'
 
@@ -184,7 +184,7 @@ def grpo_runtime_args(rt: RuntimeConfig, cuda: bool) -> dict:
 
 def vllm_sampling_params(n: int, temperature: float, top_p: float, max_new_tokens: int, seed: int,
                          greedy: bool = False) -> dict:
-    """Arguments of ``vllm.SamplingParams`` matching :func:`r1lib.generation.sample`.
+    """Arguments of ``vllm.SamplingParams`` matching :func:`r1lib.recipe.generation.sample`.
 
     Returns:
         ``dict``: ``n`` samples per prompt (1 when greedy), ``temperature`` (0 when greedy),

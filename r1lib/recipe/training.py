@@ -22,7 +22,13 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from r1lib.config import GRPOConfig, PretrainConfig, RuntimeConfig
+from r1lib.core.profile import GRPOConfig, PretrainConfig, RuntimeConfig
+from r1lib.engine import backends
+from r1lib.engine import launcher as launch
+from r1lib.recipe.evaluation import evaluate_benchmark
+from r1lib.recipe.models import load_policy
+from r1lib.recipe.models import save_tokenizer
+from r1lib.recipe.rewards import get_reward_funcs
 
 
 class TorchChunkedLogProb:
@@ -155,7 +161,6 @@ def train_and_save(trainer, tok, out_dir: Path, resume: str | None = None) -> tu
     Returns:
         (training wall time in seconds, last logged training loss).
     """
-    from r1lib.models import save_tokenizer
 
     _quiet(trainer)
     trainer_dir = Path(trainer.args.output_dir)
@@ -311,12 +316,11 @@ def grpo_args(cfg: GRPOConfig, out: Path, seed: int, runtime: RuntimeConfig | No
     ``beta`` (eq. 1-3). ``variant="dr_grpo"`` is Dr. GRPO (Liu et al. 2025, "Understanding
     R1-Zero-Like Training"): a constant normaliser instead of the sequence length
     (``loss_type="dr_grpo"``) and no std scaling (``scale_rewards="none"``). ``runtime``
-    (default: the profile's, :func:`r1lib.backends.current`) adds vLLM rollouts, precision and
-    gradient checkpointing (:func:`r1lib.backends.grpo_runtime_args`).
+    (default: the profile's, :func:`r1lib.engine.backends.current`) adds vLLM rollouts, precision and
+    gradient checkpointing (:func:`r1lib.engine.backends.grpo_runtime_args`).
     """
     from trl import GRPOConfig as TRLGRPOConfig
 
-    from r1lib import backends
 
     rt = runtime or backends.current().runtime
     common = _common_args(cfg.steps, cfg.lr, out, seed, cfg.save_steps)
@@ -345,7 +349,6 @@ def _heldout_probe(probe_records: list[dict], cfg: GRPOConfig, path: Path, tok, 
     """
     from transformers import TrainerCallback
 
-    from r1lib.evaluation import evaluate_benchmark
 
     class Probe(TrainerCallback):
         def _probe(self, step, model):
@@ -416,9 +419,6 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
     """
     from datasets import Dataset
 
-    from r1lib import backends, launch
-    from r1lib.models import load_policy
-    from r1lib.rewards import get_reward_funcs
 
     cur = backends.current()
     if cur.runtime.num_processes > 1 and not launch.in_launched_process():

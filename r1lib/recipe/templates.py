@@ -1,4 +1,4 @@
-"""Prompt templates of the DeepSeek-R1 paper.
+"""Prompt templates of the DeepSeek-R1 paper, and the check of the readable pattern.
 
 The R1-Zero template is Table 1 of the paper (arXiv 2501.12948, §2.2.3 "Training Template"),
 word for word, with the user's question in place of ``prompt``. The prompt ends with
@@ -6,6 +6,10 @@ word for word, with the user's question in place of ``prompt``. The prompt ends 
 """
 
 from __future__ import annotations
+
+import re
+
+from r1lib.core.formats import TAGS, split_readable
 
 R1_ZERO_TEMPLATE = (
     "A conversation between User and Assistant. The user asks a question, and the Assistant "
@@ -37,3 +41,24 @@ def make_prompt(problem: str, template: str = "r1_zero") -> str:
     if template not in TEMPLATES:
         raise KeyError(f"unknown template {template!r}; known: {sorted(TEMPLATES)}")
     return TEMPLATES[template].format(prompt=problem.strip().rstrip("."))
+
+
+_BOXED = re.compile(r"\\boxed\s*\{")
+
+
+def readable_ok(completion: str) -> bool:
+    """Whether ``completion`` follows the readable pattern exactly.
+
+    One think block first (only whitespace before it), non-empty reasoning, then a non-empty
+    summary with no think/answer tags and exactly one ``\\boxed{…}``
+    (:func:`r1lib.core.formats.readable` writes the pattern).
+
+    Source: DeepSeek-R1 §2.3.1 (readable pattern: reasoning, then a summary).
+    """
+    parts = split_readable(completion)
+    if parts is None:
+        return False
+    reasoning, summary = parts
+    if not reasoning or not summary or any(t in reasoning or t in summary for t in TAGS):
+        return False
+    return len(_BOXED.findall(summary)) == 1

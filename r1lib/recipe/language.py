@@ -5,7 +5,7 @@ languages" and lack readability. Two remedies are measured here:
 
 * §2.3.2 **language consistency reward**: "calculated as the proportion of target language
   words in the CoT" (:func:`reasoning_language_share`, registered as the
-  ``language_consistency`` reward in :mod:`r1lib.rewards`);
+  ``language_consistency`` reward in :mod:`r1lib.recipe.rewards`);
 * §2.3.1 **readable output format** of the cold-start data: the reasoning is followed by a
   summary for the reader, and responses without readable language (mixing) are filtered out
   (:func:`readability`).
@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
-from r1lib.analysis import reasoning_text
+from r1lib.core.formats import reasoning_text
 
 __all__ = [
     "LANGUAGES",
@@ -171,7 +172,7 @@ def is_mixed(text: str, min_words: int = 1) -> bool:
 
 def reasoning_language_share(completion: str, target: str = "en") -> float:
     """Target-language share of the reasoning only (the text inside ``<think>…</think>``,
-    :func:`r1lib.analysis.reasoning_text`; the summary and ``<answer>`` are not counted).
+    :func:`r1lib.core.formats.reasoning_text`; the summary and ``<answer>`` are not counted).
 
     Args:
         completion: the completion text.
@@ -247,3 +248,30 @@ def readability(completion: str, target: str = "en") -> dict:
         "readable": has_summary and single_language,
         "target_share": target_language_share(completion, target),
     }
+
+
+def is_language_mixed(completion: str, target: str = "en") -> bool:
+    """Whether a completion's reasoning mixes languages with respect to its prompt: it holds a
+    word that is not in ``target`` (the prompt's language), e.g. "Wait" in the reasoning for a
+    Chinese question, or "等等" for an English one. Reasoning without words (only arithmetic)
+    is not mixed.
+
+    Source: DeepSeek-R1 §2.3.2 ("CoT often exhibits language mixing, particularly when RL
+    prompts involve multiple languages"); words by Unicode script (``r1lib.recipe.language``).
+    """
+    return reasoning_language_share(completion, target) < 1.0
+
+
+def mixed_language_rate(completions: Sequence[str], targets: Sequence[str]) -> float:
+    """Share of ``completions`` for which :func:`is_language_mixed` holds (4 decimals; nan when
+    empty), each against its own target language.
+
+    Raises:
+        ValueError: ``targets`` not aligned with ``completions``.
+    """
+    if len(targets) != len(completions):
+        raise ValueError(f"{len(targets)} target languages for {len(completions)} completions")
+    if not completions:
+        return float("nan")
+    flags = [is_language_mixed(c, t) for c, t in zip(completions, targets)]
+    return round(sum(flags) / len(flags), 4)

@@ -4,7 +4,7 @@ For general (non-reasoning) prompts the paper "resort[s] to reward models to cap
 preferences": a **helpfulness** RM that judges only the final summary, and a **harmlessness**
 RM that judges the entire response, reasoning and summary. Here both are sequence-
 classification models with one logit, initialised from our causal-LM checkpoint and trained on
-chosen/rejected pairs (``r1lib.general.preference_pairs``) with TRL's ``RewardTrainer``, whose
+chosen/rejected pairs (``r1lib.sources.micro.general.preference_pairs``) with TRL's ``RewardTrainer``, whose
 loss is the Bradley-Terry pairwise loss ``-log sigmoid(r(x, y_chosen) - r(x, y_rejected))``.
 
 What the RM sees: ``prompt + part_of(completion, part) + eos``. TRL's ``RewardTrainer``
@@ -26,7 +26,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from r1lib.config import RewardModelConfig
+from r1lib.core.profile import RewardModelConfig
+from r1lib.core.formats import summary_of
+from r1lib.recipe.models import load_tokenizer
+from r1lib.recipe.rewards import completion_text
+from r1lib.recipe.training import _common_args, _jsonl_callback, train_and_save
 
 __all__ = ["load_reward_model", "make_rm_reward", "pairwise_accuracy", "part_of", "score",
            "train_reward_model"]
@@ -51,7 +55,6 @@ def part_of(completion: str, part: str) -> str:
     if part == "whole":
         return completion
     if part == "summary":
-        from r1lib.general import summary_of
 
         return " " + summary_of(completion)
     raise ValueError(f"unknown part {part!r}; known: {list(PARTS)}")
@@ -118,8 +121,6 @@ def train_reward_model(base_path, pairs: list[dict], cfg: RewardModelConfig, out
     from transformers import AutoModelForSequenceClassification
     from trl import RewardConfig, RewardTrainer
 
-    from r1lib.models import load_tokenizer
-    from r1lib.training import _common_args, _jsonl_callback, train_and_save
 
     if not pairs:
         raise ValueError("train_reward_model needs at least one preference pair")
@@ -169,7 +170,6 @@ def load_reward_model(path, device: str | None = None):
     """
     from transformers import AutoModelForSequenceClassification
 
-    from r1lib.models import load_tokenizer
 
     if not Path(path).exists():
         raise FileNotFoundError(f"reward model {path} does not exist (has its stage run?)")
@@ -267,7 +267,6 @@ def make_rm_reward(path, name: str, part: str, batch_size: int = 64):
         ValueError: unknown ``part`` (at creation).
         FileNotFoundError: ``path`` missing (on the first call).
     """
-    from r1lib.rewards import completion_text
 
     if part not in PARTS:
         raise ValueError(f"unknown part {part!r}; known: {list(PARTS)}")

@@ -2,7 +2,7 @@
 
 - ``run_sft``: TRL ``SFTTrainer`` on prompt-completion pairs, loss on completion tokens only
   (cold start §2.3.1, rejection-sampling SFT §2.3.3, distillation §2.4 of DeepSeek-R1,
-  arXiv 2501.12948). Same conventions as ``r1lib.training``: ``metrics.jsonl``, checkpoints
+  arXiv 2501.12948). Same conventions as ``r1lib.recipe.training``: ``metrics.jsonl``, checkpoints
   under ``<out_dir>/_trainer`` for resuming, final model + tokenizer in ``out_dir``.
 - ``make_sft_trainer``: the configured ``SFTTrainer`` itself (used by ``run_sft``; handy for
   inspecting the prepared dataset and the collator's batches).
@@ -26,7 +26,19 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from r1lib.config import SFTConfig
+from r1lib.core.profile import SFTConfig
+from r1lib.core.records import read_jsonl
+from r1lib.engine import backends
+from r1lib.engine import launcher as launch
+from r1lib.recipe.language import is_language_mixed
+from r1lib.recipe.models import load_policy
+from r1lib.recipe.templates import make_prompt
+from r1lib.recipe.templates import readable_ok
+from r1lib.recipe.training import _common_args, patch_trl_for_cpu
+from r1lib.recipe.training import _jsonl_callback, train_and_save
+from r1lib.sources.benchmarks import resolve_data_root
+import r1lib.recipe.equivalence as verify
+import r1lib.recipe.generation as generation
 
 __all__ = ["load_sft_data", "make_sft_trainer", "rejection_sample", "run_sft"]
 
@@ -68,7 +80,6 @@ def make_sft_trainer(model, tok, records: list[dict], cfg: SFTConfig, trainer_di
     from trl import SFTConfig as TRLSFTConfig
     from trl import SFTTrainer
 
-    from r1lib.training import _common_args, patch_trl_for_cpu
 
     if not records:
         raise ValueError("run_sft: no training records")
@@ -104,11 +115,11 @@ def run_sft(model_path, records: list[dict], cfg: SFTConfig, out_dir: Path, seed
     The loss is the mean negative log-likelihood of the completion tokens and the EOS that
     TRL appends after each completion (prompt tokens are labelled ``-100``). Resumes from the
     newest checkpoint in ``<out_dir>/_trainer`` when one exists; at the end the model and the
-    tokenizer (``r1lib.models.save_tokenizer``, so it reloads as ``PreTrainedTokenizerFast``)
+    tokenizer (``r1lib.recipe.models.save_tokenizer``, so it reloads as ``PreTrainedTokenizerFast``)
     are saved in ``out_dir`` and ``_trainer`` is removed.
 
     Args:
-        model_path: checkpoint folder or hub id, loaded with ``r1lib.models.load_policy``.
+        model_path: checkpoint folder or hub id, loaded with ``r1lib.recipe.models.load_policy``.
         records: ``[{"prompt": str, "completion": str, ...}]`` (see ``make_sft_trainer``).
         cfg: our ``SFTConfig`` (steps, batch_size, lr, warmup_steps, max_length, save_steps).
         out_dir: where the fine-tuned model and tokenizer go.
@@ -127,9 +138,6 @@ def run_sft(model_path, records: list[dict], cfg: SFTConfig, out_dir: Path, seed
 
     Source: TRL ``SFTTrainer``; DeepSeek-R1 §2.3.1 (cold start) and §2.3.3 (SFT).
     """
-    from r1lib import backends, launch
-    from r1lib.models import load_policy
-    from r1lib.training import _jsonl_callback, train_and_save
 
     out_dir = Path(out_dir)
     if backends.current().runtime.num_processes > 1 and not launch.in_launched_process():
@@ -158,7 +166,7 @@ def rejection_sample(model, tok, problems: list[dict], n: int, temperature: floa
     """Rejection sampling: keep correct, filtered samples of the policy as SFT data.
 
     For each problem, ``n`` completions are sampled from ``make_prompt(problem, template)``;
-    a sample is kept when ``r1lib.verify.batch_answers_correct`` scores it 1.0 (0.0 and None,
+    a sample is kept when ``r1lib.recipe.equivalence.batch_answers_correct`` scores it 1.0 (0.0 and None,
     i.e. an unparseable gold, are rejected) and every filter accepts it. Of the survivors of
     one problem at most ``keep_per_problem`` are kept: distinct completion texts first (in
     sample order), then repeats of them if there are not enough distinct ones.
@@ -174,10 +182,10 @@ def rejection_sample(model, tok, problems: list[dict], n: int, temperature: floa
             applied in dict order after correctness, e.g. ``readable``, ``not_mixed``,
             ``not_overlong``. ``length_tokens`` is the completion length in tokens, EOS
             excluded.
-        seed: sampling seed (``r1lib.generation.sample``).
+        seed: sampling seed (``r1lib.recipe.generation.sample``).
         batch_size: sequences per ``generate`` call.
         keep_per_problem: at most this many kept samples per problem (>= 1).
-        template: prompt template name in ``r1lib.templates.TEMPLATES``.
+        template: prompt template name in ``r1lib.recipe.templates.TEMPLATES``.
         max_prompt_tokens: longer prompts are left-truncated (and counted by the sampler).
 
     Returns:
@@ -194,9 +202,6 @@ def rejection_sample(model, tok, problems: list[dict], n: int, temperature: floa
 
     Source: DeepSeek-R1 §2.3.3 "Rejection Sampling and Supervised Fine-Tuning".
     """
-    import r1lib.generation as generation
-    import r1lib.verify as verify
-    from r1lib.templates import make_prompt
 
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
@@ -261,7 +266,7 @@ def load_sft_data(data_root: str | None, files: list[str], name: str, author: st
     and the response.
 
     Args:
-        data_root: see ``r1lib.data.resolve_data_root`` (None: ``$R1_DATA_ROOT`` or
+        data_root: see ``r1lib.sources.benchmarks.resolve_data_root`` (None: ``$R1_DATA_ROOT`` or
             ``../shared/data``).
         files: file names inside ``sft/``, e.g. ``["llamafactory_identity.jsonl"]``.
         name, author: the model's name and developer.
@@ -281,7 +286,6 @@ def load_sft_data(data_root: str | None, files: list[str], name: str, author: st
     Source: DeepSeek-R1 §2.3.3 "Non-Reasoning data"; files from LLaMA-Factory (see
     ``/work/shared/data/SOURCES.md``).
     """
-    from r1lib.data import read_jsonl, resolve_data_root
 
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be >= 0 or None, got {limit}")
@@ -315,8 +319,6 @@ def reasoning_filters(target_language: str, max_completion_tokens: int) -> dict:
     for :func:`rejection_sample`: ``unreadable`` (not the readable pattern: reasoning, then a
     summary with one boxed answer), ``mixed_language`` (a word outside ``target_language`` in
     the reasoning) and ``overlong`` (more than ``max_completion_tokens`` tokens)."""
-    from r1lib.cold_start import readable_ok
-    from r1lib.evaluation import is_language_mixed
 
     return {"unreadable": lambda c, n: readable_ok(c),
             "mixed_language": lambda c, n: not is_language_mixed(c, target_language),

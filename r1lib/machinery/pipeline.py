@@ -1,4 +1,4 @@
-"""Run a profile's notebooks in order with papermill: ``python -m r1lib.pipeline --profile micro``.
+"""Run a profile's notebooks in order with papermill: ``python -m r1lib.machinery.pipeline --profile micro``.
 
 Each stage's executed notebook lands in ``results/<run>/<stage>/<stage>.ipynb``. A stage whose
 ``stage.json`` is complete with the same config hash (and whose artifacts exist) is skipped;
@@ -14,8 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from r1lib.config import REPO_ROOT, STAGES, ConfigError, load_profile, stage_hash
-from r1lib.rundir import default_run_dir, stage_is_complete, write_manifest
+from r1lib.core.paths import REPO_ROOT
+from r1lib.machinery.config import STAGES, ConfigError, load_profile, stage_hash
+from r1lib.machinery.rundir import default_run_dir, stage_is_complete, write_manifest
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 

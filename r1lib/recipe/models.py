@@ -2,7 +2,7 @@
 
 One entry point, ``load_policy``, loads every checkpoint the notebooks use. The backend comes
 from the profile (``model.backend``, set for the process by ``Stage.open`` through
-:func:`r1lib.backends.use`): ``hf`` (transformers, CPU or GPU) or ``unsloth`` (GPU), so the
+:func:`r1lib.engine.backends.use`): ``hf`` (transformers, CPU or GPU) or ``unsloth`` (GPU), so the
 notebooks are the same on both.
 
 The micro world's tokenizer is a byte-level BPE trained offline with ``tokenizers`` (any text,
@@ -17,6 +17,8 @@ from pathlib import Path
 
 import torch
 from transformers.utils import logging as hf_logging
+
+from r1lib.engine import backends
 
 hf_logging.disable_progress_bar()  # no "Loading weights" bars in notebooks and logs
 
@@ -117,8 +119,8 @@ def load_policy(path: str, backend: str | None = None, device: str | None = None
     Args:
         path: checkpoint folder (ours) or hub id such as ``Qwen/Qwen2.5-Math-1.5B``.
         backend: ``hf`` (transformers ``AutoModelForCausalLM.from_pretrained``) or ``unsloth``
-            (``FastLanguageModel.from_pretrained``, :func:`r1lib.backends.load_unsloth`);
-            default: the profile's ``model.backend`` (:func:`r1lib.backends.current`).
+            (``FastLanguageModel.from_pretrained``, :func:`r1lib.engine.backends.load_unsloth`);
+            default: the profile's ``model.backend`` (:func:`r1lib.engine.backends.current`).
         device: ``cpu``/``cuda``; default: cuda when available, ``cuda:$LOCAL_RANK`` in a launched
             multi-GPU process (hf only; Unsloth needs CUDA).
         dtype: ``auto`` (bf16 on cuda, fp32 on cpu), ``float32``, ``bfloat16`` or ``float16``;
@@ -130,11 +132,10 @@ def load_policy(path: str, backend: str | None = None, device: str | None = None
     Raises:
         ValueError: unknown backend.
         FileNotFoundError: ``path`` looks local (starts with ``.``/``/``) and does not exist.
-        r1lib.backends.MissingBackendError: ``unsloth`` without the package (names the extra).
+        r1lib.engine.backends.MissingBackendError: ``unsloth`` without the package (names the extra).
     """
     from transformers import AutoModelForCausalLM
 
-    from r1lib import backends
 
     cur = backends.current()
     backend = backend or cur.model

@@ -1,11 +1,11 @@
-"""Multi-GPU training as a subprocess: ``accelerate launch -m r1lib.launch SPEC.json``.
+"""Multi-GPU training as a subprocess: ``accelerate launch -m r1lib.machinery.launch SPEC.json``.
 
-When a profile sets ``runtime.num_processes`` > 1, :func:`r1lib.training.run_grpo` and
-:func:`r1lib.sft.run_sft` called from a notebook do not train in the notebook's kernel: they
+When a profile sets ``runtime.num_processes`` > 1, :func:`r1lib.recipe.training.run_grpo` and
+:func:`r1lib.recipe.sft.run_sft` called from a notebook do not train in the notebook's kernel: they
 write a *spec* (the resolved profile, the call's arguments, the records as JSON lines) into the
 output folder and run ``accelerate launch --config_file <runtime.accelerate_config>
---num_processes N -m r1lib.launch <spec>``. Each process re-selects the same backends
-(:func:`r1lib.backends.use`) and calls the same function; TRL and accelerate/DeepSpeed do the
+--num_processes N -m r1lib.machinery.launch <spec>``. Each process re-selects the same backends
+(:func:`r1lib.engine.backends.use`) and calls the same function; TRL and accelerate/DeepSpeed do the
 distribution (never a home-made engine). Rank 0 writes the result the notebook reads back.
 
 Limits: reward functions cross as registry names only (the reward-model rewards of stage 05 are
@@ -15,13 +15,15 @@ callables: run that stage on one process), and held-out probes are off in launch
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shlex
 import subprocess
-import sys
 from pathlib import Path
+
+from r1lib.core.paths import REPO_ROOT
+from r1lib.core.records import write_jsonl
+from r1lib.engine import backends
 
 LAUNCHED_ENV = "R1_LAUNCHED"
 """Set in launched processes, so that they train instead of launching again."""
@@ -36,15 +38,14 @@ def launch_command(spec_path: Path, num_processes: int, accelerate_config: str) 
     """The ``accelerate launch`` command line for a spec (also printed for the README).
 
     Returns:
-        ``list[str]``: ``accelerate launch --config_file CFG --num_processes N -m r1lib.launch SPEC``.
+        ``list[str]``: ``accelerate launch --config_file CFG --num_processes N -m r1lib.machinery.launch SPEC``.
     """
-    from r1lib.config import REPO_ROOT
 
     cfg = Path(accelerate_config)
     if not cfg.is_absolute():
         cfg = REPO_ROOT / cfg
     return ["accelerate", "launch", "--config_file", str(cfg), "--num_processes", str(num_processes),
-            "-m", "r1lib.launch", str(spec_path)]
+            "-m", "r1lib.machinery.launch", str(spec_path)]
 
 
 def write_spec(kind: str, out_dir: Path, kwargs: dict, profile_dump: dict) -> Path:
@@ -54,7 +55,6 @@ def write_spec(kind: str, out_dir: Path, kwargs: dict, profile_dump: dict) -> Pa
     Returns:
         The spec's path, ``<out_dir>/launch_spec.json``.
     """
-    from r1lib.data import write_jsonl
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -82,7 +82,6 @@ def run_distributed(kind: str, out_dir: Path, kwargs: dict) -> dict:
         ValueError: a non-serialisable argument (e.g. reward callables); the message says what to do.
         subprocess.CalledProcessError: the launched training failed (its output was streamed).
     """
-    from r1lib import backends
 
     cur = backends.current()
     if cur.profile is None:
@@ -92,35 +91,3 @@ def run_distributed(kind: str, out_dir: Path, kwargs: dict) -> dict:
     print("launching:", shlex.join(cmd), flush=True)
     subprocess.run(cmd, check=True, env={**os.environ, LAUNCHED_ENV: "1"})
     return json.loads(Path(json.loads(spec.read_text())["result"]).read_text())
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of each launched process: ``python -m r1lib.launch SPEC.json``."""
-    from r1lib import backends
-    from r1lib.config import GRPOConfig, Profile, SFTConfig
-    from r1lib.data import read_jsonl
-
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: accelerate launch ... -m r1lib.launch SPEC.json", file=sys.stderr)
-        return 2
-    spec = json.loads(Path(argv[0]).read_text())
-    os.environ[LAUNCHED_ENV] = "1"
-    profile = Profile.model_validate(spec["profile"])
-    backends.use(profile)
-    kinds = {"grpo": ("r1lib.training", "run_grpo", GRPOConfig), "sft": ("r1lib.sft", "run_sft", SFTConfig)}
-    if spec["kind"] not in kinds:
-        print(f"unknown kind {spec['kind']!r}; known: {sorted(kinds)}", file=sys.stderr)
-        return 2
-    module, func, cfg_cls = kinds[spec["kind"]]
-    kw = {k: Path(v) if k.endswith(("_path", "_dir")) and v else v for k, v in spec["kwargs"].items()}
-    kw["records"] = read_jsonl(spec["records"])
-    kw["cfg"] = cfg_cls.model_validate(kw["cfg"])
-    result = getattr(importlib.import_module(module), func)(**kw)
-    if int(os.environ.get("RANK", "0")) == 0:
-        Path(spec["result"]).write_text(json.dumps(result, indent=2) + "\n")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
