@@ -5,6 +5,7 @@ import pytest
 
 from r1lib.core.formats import summary_of
 from r1lib.recipe.evaluation import is_refusal, judge
+from r1lib.sources.base import split
 from r1lib.sources.micro import general as g
 
 
@@ -110,18 +111,18 @@ def test_is_refusal_rule():
 
 def test_split_sizes_disjoint_deterministic():
     recs = g.factual_qa(random.Random(0), 101)
-    train, test = g.split(recs, 0.2, seed=1)
+    train, test = split(recs, 0.2, seed=1)
     assert len(test) == 20 and len(train) == 81
     assert not {r["id"] for r in train} & {r["id"] for r in test}
     assert sorted(r["id"] for r in train + test) == sorted(r["id"] for r in recs)
-    assert g.split(recs, 0.2, seed=1) == (train, test)
-    assert g.split(recs, 0.2, seed=2) != (train, test)
-    tr, te = g.split(recs, 0.3, seed=0, group_by="prompt")
+    assert split(recs, 0.2, seed=1) == (train, test)
+    assert split(recs, 0.2, seed=2) != (train, test)
+    tr, te = split(recs, 0.3, seed=0, group_by="prompt")
     assert not {r["prompt"] for r in tr} & {r["prompt"] for r in te}
     assert len(tr) + len(te) == 101
-    assert g.split([], 0.5, 0) == ([], [])
+    assert split([], 0.5, 0) == ([], [])
     with pytest.raises(ValueError):
-        g.split(recs, 1.5, 0)
+        split(recs, 1.5, 0)
 
 
 def test_unknown_kind_raises():

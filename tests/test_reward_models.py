@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from r1lib.sources.base import split
 from r1lib.sources.micro import general as g
 from r1lib.recipe import reward_models as rm
 from r1lib.core.profile import RewardModelConfig
@@ -27,7 +28,7 @@ def trained(one_thread, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("rm")
     pairs = g.preference_pairs(random.Random(0), 260, "harmlessness", benign_frac=0.3)
-    train, test = g.split(pairs, 0.25, seed=0, group_by="prompt")
+    train, test = split(pairs, 0.25, seed=0, group_by="prompt")
     extra = g.factual_qa(random.Random(1), 50) + g.writing(random.Random(1), 50)
     texts = ([p["prompt"] + p["chosen"] for p in pairs] + [p["prompt"] + p["rejected"] for p in pairs]
              + [r["prompt"] + r["completion"] for r in extra])

@@ -173,6 +173,10 @@ STAGES: dict[str, dict] = {
 }
 
 
+_DATA_STAGES = ("04_rejection_sampling_sft", "05_all_scenario_rl", "06_distillation", "07_evaluation",
+                "08_aha_moment")
+
+
 def stage_hash(profile: Profile, stage: str) -> str:
     """A 16-hex-digit hash of everything ``stage`` depends on (its sections and upstream hashes).
 
@@ -193,6 +197,11 @@ def stage_hash(profile: Profile, stage: str) -> str:
             payload[name] = getattr(profile, name).model_dump(mode="json")
     if stage == "00_base_model" and profile.model.base is not None:
         payload["data_root"] = dump["data_root"]  # a real base's problems come from the data root
+    # the data source: stages 00-03 hash it only when it is not the micro world (so the micro
+    # reference run keeps their hashes); 04 on read non-reasoning data, pairs and prompts from it
+    if stage in _DATA_STAGES or profile.data.source != "micro":
+        payload["data"] = dump["data"]
+        payload["data_root"] = dump["data_root"]
     payload["upstream"] = {u: stage_hash(profile, u) for u in spec["upstream"] + spec.get("optional", [])}
     blob = json.dumps(payload, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]

@@ -22,6 +22,7 @@ from r1lib.machinery.config import STAGES, load_profile, stage_hash
 from r1lib.core.profile import Profile
 from r1lib.engine import backends
 from r1lib.recipe.equivalence import default_counters
+from r1lib.sources.registry import open_source
 
 PACKAGES = ["torch", "transformers", "trl", "datasets", "math-verify", "papermill", "tokenizers",
             "accelerate", "numpy", "pandas"]
@@ -116,6 +117,7 @@ class Stage:
         self.timings: dict[str, float] = {}
         self.artifacts: dict[str, str] = {}
         self.inputs: list[str] = []  # optional upstream stages that are complete (used)
+        self.source = open_source(cfg)  # everything the stage consumes (data.source: micro | real)
 
     @classmethod
     def open(cls, name: str, profile: str = "micro", run_dir: str | None = None,
@@ -192,6 +194,10 @@ class Stage:
     def complete(self, metrics: dict) -> dict:
         """Mark the stage complete with its final scalar metrics; returns the record.
 
+        The record's ``provenance`` is what the stage took from its data source
+        (:attr:`r1lib.sources.base.DataSource.provenance`: per artifact the files with their sha256,
+        or the generator and seed, the counts and the decontamination counts).
+
         When this process verified answers (:func:`r1lib.recipe.equivalence.get_verifier` was used), the
         verifier's counters (calls, cache hits, timeouts, parse failures, unparseable golds,
         errors, pool restarts) are added as ``metrics["verifier"]`` unless already there.
@@ -201,7 +207,8 @@ class Stage:
         if counters is not None and "verifier" not in metrics:
             metrics = {**metrics, "verifier": counters}
         rec = {"status": "complete", "config_hash": self.config_hash,
-               "artifacts": self.artifacts, "timings": self.timings, "metrics": metrics}
+               "artifacts": self.artifacts, "timings": self.timings, "metrics": metrics,
+               "data_source": self.source.name, "provenance": self.source.provenance}
         if STAGES[self.name].get("optional"):
             rec["inputs"] = self.inputs
         self._write(rec)

@@ -18,9 +18,11 @@ mixing, missing summaries and wrong answers, with counts per source and per filt
 
 from __future__ import annotations
 
+import random
 import re
 
 from r1lib.core.formats import SUMMARY, TAGS, readable
+from r1lib.recipe.analysis import count_reflection
 from r1lib.recipe.equivalence import batch_answers_correct
 from r1lib.recipe.generation import sample
 from r1lib.recipe.language import is_mixed, target_language_share
@@ -160,3 +162,55 @@ def rollouts_source(rollouts, problems_by_id: dict[str, dict], name: str = "r1_z
         out.append({"id": pid, "problem": p["problem"], "answer": p["answer"], "source": name,
                     "completion": rewrite_r1_zero(text) or text})
     return grade(out)
+
+
+def collect(model, tok, source, train: list[dict], rollouts, cs, rng: random.Random,
+            seed: int) -> tuple[list[dict], list[dict], list[tuple[str, str]]]:
+    """The cold-start data of stage 02: the three sources of §2.3.1, filtered, plus the
+    hand-written examples, deduplicated.
+
+    Args:
+        model, tok: the R1-Zero policy, prompted for sources 1 and 2.
+        source: the run's :class:`r1lib.sources.base.DataSource` (few-shot and hand-written
+            examples: ``seed_examples``).
+        train: train problems; ``rollouts``: R1-Zero's ``completions.parquet`` frame.
+        cs: the ``cold_start`` section (:class:`r1lib.core.profile.ColdStartConfig`).
+        rng: the stage's random generator (problems drawn, examples drawn, the final cap).
+        seed: generation seed.
+
+    Returns:
+        ``(examples, counts, few_shot)``: records ``{"id", "problem", "answer", "completion",
+        "source"}``; one counts row per source (``in``, ``rejected_by_<filter>``, ``kept``); the
+        few-shot ``(problem, completion)`` pairs used.
+
+    Source: DeepSeek-R1 §2.3.1 (few-shot long CoT, prompting for reflection and verification,
+    R1-Zero outputs post-processed; filtered for readability, language mixing and correctness).
+    """
+    prompted = rng.sample(train, min(cs.prompted_problems, len(train)))
+    few_shot = [(r["problem"], r["completion"]) for r in source.seed_examples(train, cs.few_shot_k, rng)]
+    prompts = [few_shot_prompt(few_shot, p["problem"], tok.eos_token) for p in prompted]
+    candidates = {
+        "few_shot": sample_source(model, tok, "few_shot", prompts, prompted, cs.samples_per_problem,
+                                  cs.max_new_tokens, seed, rewrite=False),
+        "prompted_reflection": sample_source(model, tok, "prompted_reflection",
+                                             [make_prompt(p["problem"]) for p in prompted], prompted,
+                                             cs.samples_per_problem, cs.max_new_tokens, seed + 1, rewrite=True),
+        "r1_zero_rewritten": rollouts_source(rollouts, {r["id"]: r for r in train}),
+    }
+    filters = cold_start_filters(cs.target_language)
+    # source 2 asks for reflection and verification: keep only answers that check themselves
+    reflects = {"no_reflection": lambda r: count_reflection(r["completion"]) > 0}
+    kept, rows = [], []
+    for name, recs in candidates.items():
+        k, counts = apply_filters(recs, {**reflects, **filters} if name == "prompted_reflection" else filters)
+        kept += k
+        rows.append({"source": name, **counts})
+    pool = [r for r in train if cs.authored_language in ("any", r.get("language", "en"))]
+    authored = [{**r, "source": "authored"} for r in source.seed_examples(pool, cs.authored_examples, rng)]
+    if authored:
+        rows.append({"source": "authored", "in": len(authored), "kept": len(authored)})
+    unique = list({r["completion"]: r for r in kept + authored}.values())
+    if cs.max_examples:
+        unique = rng.sample(unique, min(cs.max_examples, len(unique)))
+    keys = ("id", "problem", "answer", "completion", "source")
+    return [{k: r[k] for k in keys} for r in unique], rows, few_shot

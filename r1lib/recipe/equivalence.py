@@ -28,7 +28,17 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from typing import Self
 
-from r1lib.recipe.answer import extract_final_answers, is_hedge, top_level_split
+from r1lib.recipe.answer import (
+    COLLECTIONS,
+    answer_shape,
+    clean_tex,
+    extract_answer_groups,
+    extract_final_answers,
+    is_hedge,
+    normalize_answer,
+    reference_answer,
+    top_level_split,
+)
 
 __all__ = [
     "Verifier",
@@ -65,8 +75,8 @@ for _name in ("math_verify.grader", "math_verify.parser"):
 
 
 def _as_int(s: str) -> int | None:
-    """``s`` as an integer when it is a plain integer (sign, ``1,080``, ``$..$`` allowed)."""
-    m = _INT_RE.match(s)
+    """``s`` as an integer when it is a plain integer (sign, ``1,080``, ``12,\\!345``, ``$..$`` allowed)."""
+    m = _INT_RE.match(clean_tex(s))
     if not m:
         return None
     return int(m.group(1) + m.group(2).replace(",", ""))
@@ -84,12 +94,38 @@ def _wrap_math(s: str) -> str:
     return f"${s}$"
 
 
+_TEX_FOR_MV = [
+    (re.compile(r"\\bmod(?![A-Za-z])"), r"\\mod"),  # math-verify reads "17 \bmod 5" as 5, "17 \mod 5" as Mod(17, 5)
+    (re.compile(r"\\(?:text|textrm|mathrm|rm)\s*\{\s*(lcm|gcd)\s*\}"), r"\\operatorname{\1}"),
+    # the imaginary unit: latex2sympy reads "i" as a symbol, "{I}" as sympy's I (so e^{i\pi} = -1, i^2 = -1)
+    (re.compile(r"\\(?:mathrm|text|textrm|rm)\s*\{\s*i\s*\}|\\imath(?![A-Za-z])"), "{I}"),
+]
+_IMAGINARY = re.compile(r"(?<![\\A-Za-z_])i(?![A-Za-z])")
+"""A lone ``i`` (not in a word or command, not a subscript)."""
+_INDEX_I = re.compile(r"(?<![\\A-Za-z])i\s*=")
+"""``i`` used as an index (``\\sum_{i=1}``): then no ``i`` is read as the imaginary unit."""
+
+
+def _tex_for_mv(s: str) -> str:
+    """``s`` with TeX that math-verify misreads rewritten (:func:`r1lib.recipe.answer.clean_tex` for digit
+    groups and ``\\$``; ``\\bmod`` -> ``\\mod``; ``\\text{lcm}`` -> ``\\operatorname{lcm}``; a lone ``i``
+    -> ``{I}``, the imaginary unit). Applied alike to gold and candidate, so an ``i`` used as a name still
+    matches itself."""
+    s = clean_tex(s)
+    if "\\" in s:
+        for pattern, repl in _TEX_FOR_MV:
+            s = pattern.sub(repl, s)
+    return _IMAGINARY.sub("{I}", s) if "i" in s and not _INDEX_I.search(s) else s
+
+
 @lru_cache(maxsize=8192)
 def _parse(s: str, inner_timeout: int) -> tuple:
+    """math-verify's parse of ``s`` (after :func:`_tex_for_mv` and :func:`_wrap_math`);
+    ``()`` when nothing parses or parsing fails. Cached."""
     from math_verify import parse
 
     try:
-        return tuple(parse(_wrap_math(s), parsing_timeout=inner_timeout))
+        return tuple(parse(_wrap_math(_tex_for_mv(s)), parsing_timeout=inner_timeout))
     except BaseException:  # noqa: BLE001 - TimeoutException is a BaseException
         return ()
 
@@ -103,8 +139,25 @@ def _mv_verify(gold: tuple, target: tuple, inner_timeout: int) -> bool:
         return False
 
 
-_NAME = re.compile(r"^\s*(?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?\w+\}?)?(?:\([^()]*\))?\s*$")
-"""A left-hand side that names the answer: ``x``, ``a_1``, ``a_{10}``, ``\\theta``, ``f(2)``."""
+_NAME_ATOM = r"(?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?\w+\}?)?"
+_NAME = re.compile(rf"^\s*(?:{_NAME_ATOM}(?:\([^()]*\))?|\(\s*{_NAME_ATOM}(?:\s*,\s*{_NAME_ATOM})+\s*\))\s*$")
+"""A left-hand side that may name the answer: ``x``, ``a_1``, ``a_{10}``, ``\\theta``, ``f(2)``, ``(x, y)``
+(:func:`_names_answer` then rules out those that are closed values, like ``\\gcd(12, 18)``)."""
+_NAME_COMMANDS = frozenset(
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta kappa lambda mu nu xi rho sigma tau phi "
+    "varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Phi Psi Omega ell".split())
+
+
+def _names_answer(side: str) -> bool:
+    """Whether the left-hand side of an equation names the answer rather than computes a value.
+
+    ``x``, ``a_{10}``, ``\\theta``, ``f(2)``, ``(x, y)`` name it; ``\\gcd(12, 18)``, ``\\sin(0)``, ``\\pi``
+    (a command that is no letter name) and anything else compute a value, which must then equal the
+    gold too (so ``\\sin(0) = 3`` does not pay for 3).
+    """
+    return bool(_NAME.match(side)) and all(c in _NAME_COMMANDS for c in re.findall(r"\\([A-Za-z]+)", side))
+
+
 _RELATIONS = ("<=", ">=", "!=", "==", ":=")
 
 
@@ -144,7 +197,7 @@ def _check_one_inner(kind: str, a: str, b: str, inner_timeout: int) -> tuple[boo
             if len(sides) > 1 and len(_equation_sides(a)) == 1:
                 # a value gold, an equation answer: math-verify compares only the right-hand side
                 # ("5=3" would pay for 3); every side but a leading name must equal the gold
-                parts = sides[1:] if _NAME.match(sides[0]) else sides
+                parts = sides[1:] if _names_answer(sides[0]) else sides
                 parsed = [_parse(p, inner_timeout) for p in parts]
                 if not all(parsed):
                     return False, _CAND_BAD
@@ -469,15 +522,30 @@ def _distinct(statements: list[str]) -> list[str]:
     return list(seen.values())
 
 
-def _plan(statements: list[str], gold: str | None) -> tuple[bool, list[str]]:
-    """(admissible, distinct statements). Not admissible: no statement, or a hedge while the
-    gold (if given) is single-valued."""
-    if not statements:
-        return False, []
-    gold_multi = gold is not None and is_hedge(gold)
-    if not gold_multi and any(is_hedge(s) for s in statements):
-        return False, []
-    return True, _distinct(statements)
+def _plan(completion: str, gold: str | None) -> tuple[bool, list[str], str | None]:
+    """How one completion is graded: ``(admissible, distinct statements, gold to compare with)``.
+
+    The gold is reduced to its final boxed answer (:func:`r1lib.recipe.answer.reference_answer`) and
+    its shape decides the rest (:func:`r1lib.recipe.answer.answer_shape`): for a collection gold
+    (a list, a set, ``a \\pm b``, a union) adjacent boxes form one statement
+    (:func:`r1lib.recipe.answer.extract_answer_groups`), else every box is its own statement. Each
+    statement and the gold are rewritten to the gold's form
+    (:func:`r1lib.recipe.answer.normalize_answer`). Not admissible: no statement, or a hedge
+    (:func:`r1lib.recipe.answer.is_hedge`) while the gold is not a collection (a multi-valued
+    answer earns nothing for a single value).
+    """
+    if gold is None:
+        shape = None
+    else:
+        gold = reference_answer(gold)
+        shape = answer_shape(gold)
+        gold = normalize_answer(gold, shape)
+    collection = shape in COLLECTIONS
+    raw = extract_answer_groups(completion) if collection else extract_final_answers(completion)
+    statements = [normalize_answer(s, shape) for s in raw]
+    if not statements or (not collection and any(is_hedge(s) for s in statements)):
+        return False, [], gold
+    return True, _distinct(statements), gold
 
 
 def batch_answers_correct(
@@ -489,7 +557,8 @@ def batch_answers_correct(
 
     Args:
         completions: completion texts.
-        golds: gold answers, aligned with ``completions``; a ``None`` gold scores ``None``.
+        golds: gold answers (or whole reference solutions, graded on their last ``\\boxed{}``),
+            aligned with ``completions``; a ``None`` gold scores ``None``.
         verifier: defaults to :func:`get_verifier`.
 
     Returns:
@@ -509,8 +578,7 @@ def batch_answers_correct(
         if gold is None:
             plans.append((None, False, []))
             continue
-        gold = str(gold)
-        ok, distinct = _plan(extract_final_answers(comp), gold)
+        ok, distinct, gold = _plan(comp, str(gold))
         plans.append((gold, ok, distinct))
         tasks.append(("gold", gold, ""))
         if ok:
@@ -539,9 +607,18 @@ def answer_is_correct(completion: str, gold: str, verifier: Verifier | None = No
     """The rule-based accuracy of one completion.
 
     1.0 when the completion has at least one final statement (:func:`extract_final_answers`), no
-    statement is a hedge (:func:`is_hedge`; lists are allowed when the gold itself is a list such
-    as "3, 4"), all statements agree (:meth:`Verifier.same_answer`) and every distinct statement
-    is equivalent to ``gold`` (:meth:`Verifier.equivalent`); 0.0 otherwise.
+    statement is a hedge (:func:`is_hedge`; lists are allowed when the gold itself is a collection
+    such as "3, 4", ``2 \\pm \\sqrt{3}``, ``\\{1, 2\\}`` or a union, and then adjacent boxes form one
+    list), all statements agree (:meth:`Verifier.same_answer`) and every distinct statement is
+    equivalent to ``gold`` (:meth:`Verifier.equivalent`); 0.0 otherwise. Statements and gold are
+    first rewritten to the gold's form (:func:`r1lib.recipe.answer.normalize_answer`: named
+    components, inequalities for intervals, option labels, TeX digit groups); a gold holding a
+    ``\\boxed{}`` (a whole reference solution) is graded on its last box.
+
+    Args:
+        completion: completion text.
+        gold: the gold answer, or a reference solution with a ``\\boxed{}`` answer.
+        verifier: defaults to :func:`get_verifier`.
 
     Returns:
         ``float | None``: None when ``gold`` cannot be parsed (skip the sample).
@@ -558,14 +635,16 @@ def first_answer(completion: str, verifier: Verifier | None = None, gold: str | 
         completion: completion text.
         verifier: used only when there are several distinct statements; defaults to
             :func:`get_verifier`.
-        gold: optional; when the gold itself is a list ("3, 4"), list statements are not
-            treated as hedges (the same rule as :func:`answer_is_correct`).
+        gold: optional; when the gold itself is a collection ("3, 4"), list statements are not
+            treated as hedges and adjacent boxes form one statement, and statements are rewritten
+            to the gold's form (the same rule as :func:`answer_is_correct`).
 
     Returns:
-        The first final statement when the completion states at least one, none is a hedge, and
-        all agree (:meth:`Verifier.same_answer`); otherwise ``None``.
+        The first final statement (as rewritten by :func:`r1lib.recipe.answer.normalize_answer`)
+        when the completion states at least one, none is a hedge, and all agree
+        (:meth:`Verifier.same_answer`); otherwise ``None``.
     """
-    ok, distinct = _plan(extract_final_answers(completion), gold)
+    ok, distinct, _ = _plan(completion, gold)
     if not ok:
         return None
     if len(distinct) > 1:

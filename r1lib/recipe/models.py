@@ -176,3 +176,41 @@ def save_policy(model, tok, out_dir: str | Path) -> None:
 def count_parameters(model) -> int:
     """Number of distinct parameters (tied weights counted once)."""
     return sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
+
+
+def drop_layers(model, keep: int | None = None):
+    """A smaller student initialised from ``model`` by layer dropping: ``keep`` of its decoder
+    layers (default: half, at least 1), evenly spaced with the first and the last kept, with the
+    embeddings, final norm and head shared unchanged (in place of a separately pretrained small
+    model: the DistilBERT / "shrink and fine-tune" initialisation).
+
+    Args:
+        model: a decoder-only transformers model whose layers are ``model.model.layers``
+            (Llama, Qwen2, Mistral, ...).
+        keep: number of layers to keep, ``1 <= keep <= num_hidden_layers``.
+
+    Returns:
+        The same model object, modified: ``config.num_hidden_layers == keep``.
+
+    Raises:
+        ValueError: ``keep`` out of range, or a model without ``model.layers``.
+
+    Source: DeepSeek-R1 §2.4 (distillation into smaller dense models); layer dropping as in
+    Sanh et al. 2019 (DistilBERT) and Sajjad et al. 2023.
+    """
+    layers = getattr(getattr(model, "model", None), "layers", None)
+    if layers is None:
+        raise ValueError(f"{type(model).__name__} has no model.layers: layer dropping needs a decoder-only LM")
+    n = len(layers)
+    keep = max(1, n // 2) if keep is None else keep
+    if not 1 <= keep <= n:
+        raise ValueError(f"keep={keep} layers, but the model has {n}; use 1..{n}")
+    idx = sorted({round(i * (n - 1) / max(1, keep - 1)) for i in range(keep)}) if keep > 1 else [0]
+    model.model.layers = torch.nn.ModuleList([layers[i] for i in idx])
+    for new, layer in enumerate(model.model.layers):  # keep the kv-cache indices contiguous
+        if hasattr(layer, "self_attn") and hasattr(layer.self_attn, "layer_idx"):
+            layer.self_attn.layer_idx = new
+    model.config.num_hidden_layers = keep
+    if getattr(model.config, "layer_types", None):
+        model.config.layer_types = [model.config.layer_types[i] for i in idx]
+    return model

@@ -21,6 +21,7 @@ Public API: ``part_of``, ``train_reward_model``, ``load_reward_model``, ``score`
 from __future__ import annotations
 
 import contextlib
+import random
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,8 @@ import torch
 from r1lib.core.profile import RewardModelConfig
 from r1lib.core.formats import summary_of
 from r1lib.recipe.models import load_tokenizer
-from r1lib.recipe.rewards import completion_text
+from r1lib.recipe.rewards import completion_text, get_reward_funcs, only_for
+from r1lib.recipe.templates import make_prompt, rl_records
 from r1lib.recipe.training import _common_args, _jsonl_callback, train_and_save
 
 __all__ = ["load_reward_model", "make_rm_reward", "pairwise_accuracy", "part_of", "score",
@@ -285,3 +287,41 @@ def make_rm_reward(path, name: str, part: str, batch_size: int = 64):
 
     reward.__name__ = name
     return reward
+
+
+def all_scenario_mix(source, train: list[dict], al, seed: int, rm_paths: dict[str, Path]) -> tuple[list, list, dict]:
+    """RL prompts and rewards of stage 05 (all scenarios): reasoning prompts scored by the rule
+    rewards, benign general prompts by the helpfulness RM (summary only), every prompt by the
+    harmlessness RM (whole response; safety prompts by it alone: a refusal is not asked to be
+    helpful).
+
+    Args:
+        source: the data source (general prompts, purpose ``general-rl``).
+        train: train problems; ``al``: the ``all_scenario_rl`` section.
+        seed: sampling seed.
+        rm_paths: ``{"helpfulness": path, "harmlessness": path}`` of the trained reward models.
+
+    Returns:
+        ``(records, reward_funcs, counts)``: records with ``prompt``, ``answer``, ``id``,
+        ``language``, ``category`` (``reasoning``/``benign``/``harmful``), shuffled; the reward
+        functions for ``run_grpo``; ``{"reasoning", "general"}`` counts.
+
+    Source: DeepSeek-R1 §2.3.4 (rule rewards for reasoning data, reward models for general data).
+    """
+    rng = random.Random(seed)
+    reasoning = rl_records(rng.sample(train, min(al.reasoning_prompts, len(train))), category="reasoning")
+    general = [{"prompt": make_prompt(r["prompt"]), "answer": "", "id": r["id"], "language": r["language"],
+                "category": "harmful" if r["category"] == "harmful" else "benign"}
+               for r in source.general_prompts(al.general_prompts, al.harmful_share, "general-rl")]
+    records = reasoning + general
+    rng.shuffle(records)
+    funcs = ([only_for(f, "reasoning") for f in get_reward_funcs(al.grpo.reward_funcs)]
+             + [only_for(make_rm_reward(rm_paths["helpfulness"], "helpfulness_rm", "summary"), "benign"),
+                make_rm_reward(rm_paths["harmlessness"], "harmlessness_rm", "whole")])
+    return records, funcs, {"reasoning": len(reasoning), "general": len(general)}
+
+
+def wrap_pairs(pairs: list[dict]) -> list[dict]:
+    """Preference pairs with their bare prompts put in the R1-Zero template (the form the policy
+    and the reward models see)."""
+    return [{**p, "prompt": make_prompt(p["prompt"])} for p in pairs]

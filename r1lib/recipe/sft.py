@@ -22,6 +22,7 @@ and builds ``labels`` with ``-100`` on prompt tokens while preparing the dataset
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ from r1lib.core.profile import SFTConfig
 from r1lib.core.records import read_jsonl
 from r1lib.engine import backends
 from r1lib.engine import launcher as launch
+from r1lib.recipe.evaluation import judge
 from r1lib.recipe.language import is_language_mixed
 from r1lib.recipe.models import load_policy
 from r1lib.recipe.templates import make_prompt
@@ -348,3 +350,57 @@ def rejection_sample_by_language(model, tok, problems: list[dict], n: int, tempe
              if key != "acceptance_rate"} if by_lang else {}
     total["acceptance_rate"] = round(total.get("kept", 0) / max(total.get("sampled", 0), 1), 4)
     return kept, {**total, "by_language": by_lang}
+
+
+def sft_union(reasoning: list[dict], non_reasoning: list[dict], seed: int) -> list[dict]:
+    """The SFT data of stage 04: rejection-sampled reasoning (prompts already in the template)
+    and non-reasoning records (bare prompts, wrapped here), shuffled with ``seed``.
+
+    Returns:
+        ``[{"prompt", "completion"}]`` of ``len(reasoning) + len(non_reasoning)``.
+
+    Source: DeepSeek-R1 §2.3.3 (about 600k reasoning + 200k non-reasoning samples).
+    """
+    records = ([{"prompt": r["prompt"], "completion": r["completion"]} for r in reasoning]
+               + [{"prompt": make_prompt(r["prompt"]), "completion": r["completion"]} for r in non_reasoning])
+    random.Random(seed).shuffle(records)
+    return records
+
+
+def distillation_data(model, tok, source, train: list[dict], d, rs, seed: int) -> tuple[list[dict], dict]:
+    """The teacher's data for the student (stage 06): rejection-sampled reasoning on
+    ``d.prompts`` train problems and answers to ``d.general`` general prompts that pass the rule
+    judge (every sample when ``d.filter_teacher`` is off).
+
+    Args:
+        model, tok: the teacher (``r1``).
+        source: the data source (general prompts, purpose ``distill-general``).
+        train: train problems.
+        d, rs: the ``distillation`` and ``rejection_sampling`` sections.
+        seed: sampling seed.
+
+    Returns:
+        ``(records, stats)``: ``[{"prompt", "completion"}]`` shuffled with ``seed``; ``stats``
+        holds the teacher's rejection-sampling counts and ``general_kept``/``general``.
+
+    Source: DeepSeek-R1 §2.4 (the 800k samples of §2.3.3 used to fine-tune smaller models).
+    """
+    problems = random.Random(f"distill-{seed}").sample(train, min(d.prompts, len(train)))
+    reasoning, stats = rejection_sample_by_language(
+        model, tok, problems, d.n, rs.temperature, 0.95, rs.max_new_tokens, rs.max_completion_tokens, seed,
+        keep_per_problem=rs.max_per_prompt)
+    gen_prompts = source.general_prompts(d.general, 0.2, "distill-general")
+    out = generation.sample(model, tok, [make_prompt(r["prompt"]) for r in gen_prompts], n=1, temperature=0.6,
+                            top_p=0.95, max_new_tokens=64, seed=seed)
+    general_kept = [{"prompt": make_prompt(r["prompt"]), "completion": t[0]}
+                    for r, t in zip(gen_prompts, out.texts) if judge(r, t[0]) or not d.filter_teacher]
+    if not d.filter_teacher:  # every teacher sample, unfiltered
+        raw = generation.sample(model, tok, [make_prompt(p["problem"]) for p in problems], n=d.n,
+                                temperature=rs.temperature, top_p=0.95, max_new_tokens=rs.max_new_tokens, seed=seed)
+        reasoning = [{"prompt": make_prompt(p["problem"]), "completion": t} for p, ts in zip(problems, raw.texts)
+                     for t in ts]
+    records = [{"prompt": r["prompt"], "completion": r["completion"]} for r in reasoning] + general_kept
+    random.Random(seed).shuffle(records)
+    stats = {**{k: v for k, v in stats.items() if k != "by_language"}, "general_kept": len(general_kept),
+             "general": len(gen_prompts), "reasoning_kept": len(reasoning)}
+    return records, stats

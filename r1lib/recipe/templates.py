@@ -62,3 +62,15 @@ def readable_ok(completion: str) -> bool:
     if not reasoning or not summary or any(t in reasoning or t in summary for t in TAGS):
         return False
     return len(_BOXED.findall(summary)) == 1
+
+
+def rl_records(problems: list[dict], template: str = "r1_zero", category: str | None = None) -> list[dict]:
+    """RL prompts from reasoning problems: ``{"prompt", "answer", "id", "language"}`` (+
+    ``category`` when given), the prompt in ``template``; the columns reach the reward functions
+    (TRL passes dataset columns as keyword arguments).
+
+    Source: DeepSeek-R1 §2.2 (R1-Zero's RL prompts in the Table 1 template).
+    """
+    out = [{"prompt": make_prompt(r["problem"], template), "answer": r["answer"], "id": r["id"],
+            "language": r.get("language", "en")} for r in problems]
+    return [{**r, "category": category} for r in out] if category else out

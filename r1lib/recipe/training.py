@@ -26,9 +26,10 @@ from r1lib.core.profile import GRPOConfig, PretrainConfig, RuntimeConfig
 from r1lib.engine import backends
 from r1lib.engine import launcher as launch
 from r1lib.recipe.evaluation import evaluate_benchmark
-from r1lib.recipe.models import load_policy
-from r1lib.recipe.models import save_tokenizer
+from r1lib.recipe.models import (count_parameters, drop_layers, load_policy, load_tokenizer, new_micro_model,
+                                 save_policy, save_tokenizer)
 from r1lib.recipe.rewards import get_reward_funcs
+from r1lib.recipe.templates import make_prompt
 
 
 class TorchChunkedLogProb:
@@ -489,3 +490,46 @@ def _parquet_saver(log: CompletionLog, path: Path):
                 log.to_parquet(path)
 
     return Saver()
+
+
+def build_student(spec, source, base_ckpt: Path, train: list[dict], student_cfg, max_positions: int,
+                  out_dir: Path, seed: int, log_path: Path) -> tuple[str, dict]:
+    """The distillation student's base (stage 06), as the data source specifies it.
+
+    Args:
+        spec: :class:`r1lib.sources.base.StudentSpec` (``micro``, ``checkpoint`` or ``layer_drop``).
+        source: the data source (its ``pretraining_corpus`` for a ``micro`` student).
+        base_ckpt: the run's base checkpoint (the tokenizer; the layers of a ``layer_drop`` student).
+        train: train problems (a micro student's corpus).
+        student_cfg: :class:`r1lib.core.profile.StudentConfig` (sizes and pretraining of a micro student).
+        max_positions: the micro model's context.
+        out_dir: where a built student is saved.
+        seed: initialisation and corpus seed.
+        log_path: pretraining metrics (JSONL) of a micro student.
+
+    Returns:
+        ``(path or hub id, info)``: ``info`` holds ``kind``, ``parameters`` and the pretraining
+        result of a micro student.
+
+    Raises:
+        ValueError: an unknown ``spec.kind``.
+
+    Source: DeepSeek-R1 §2.4 (smaller dense students).
+    """
+    if spec.kind == "checkpoint":
+        return spec.base, {"kind": "checkpoint"}
+    if spec.kind == "micro":
+        tok = load_tokenizer(base_ckpt)
+        docs, _ = source.pretraining_corpus(train, make_prompt)
+        s = student_cfg
+        student = new_micro_model(tok, s.hidden_size, s.num_layers, s.num_heads, s.intermediate_size,
+                                  max_positions, seed)
+        pre = pretrain(student, tok, docs, s.pretrain, out_dir, seed, log_path)
+        return str(out_dir), {"kind": "micro", "parameters": count_parameters(student), **pre}
+    if spec.kind == "layer_drop":
+        model, tok = load_policy(str(base_ckpt), backend="hf")
+        drop_layers(model, spec.keep_layers)
+        save_policy(model, tok, out_dir)
+        return str(out_dir), {"kind": "layer_drop", "layers": model.config.num_hidden_layers,
+                              "parameters": count_parameters(model)}
+    raise ValueError(f"unknown student kind {spec.kind!r}; known: ['checkpoint', 'layer_drop', 'micro']")

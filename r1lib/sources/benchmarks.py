@@ -9,17 +9,23 @@ Public API:
 
 * :func:`resolve_data_root` -- argument > ``$R1_DATA_ROOT`` > ``<repo>/../shared/data``.
 * :data:`BENCHMARKS` -- name -> :class:`BenchmarkSpec` (local path and hub coordinates).
-* :func:`load_benchmark` -- uniform ``{"id", "problem", "answer"}`` string records.
+* :func:`load_benchmark` -- uniform ``{"id", "problem", "answer"}`` string records (and the
+  reference ``solution`` on request).
+* :func:`benchmark_language`, :func:`real_problems` -- the language of a benchmark; the RL prompts
+  and held-out problems of the ``real`` source.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import re
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from r1lib.core.paths import REPO_ROOT
 from r1lib.core.records import iter_jsonl
@@ -29,8 +35,13 @@ __all__ = [
     "BENCHMARKS",
     "DATA_ROOT_ENV",
     "BenchmarkSpec",
+    "balance_by",
+    "benchmark_language",
+    "hub_unreachable",
     "load_benchmark",
+    "real_problems",
     "resolve_data_root",
+    "tagged_problems",
 ]
 
 DATA_ROOT_ENV = "R1_DATA_ROOT"
@@ -118,6 +129,9 @@ class BenchmarkSpec:
         id_field: field of a hub row used as ``id``; None -> ``id_format``.
         id_format: ``str.format`` template for hub ids with ``name`` and ``index`` (0-based row
             number); chosen to match the ids of the local files where possible.
+        language: the language the problems are posed in (``"en"`` or ``"zh"``).
+        solution_field: field of a hub row holding a reference solution, or None (local files
+            name it ``solution`` where the source has one).
     """
 
     name: str
@@ -130,6 +144,8 @@ class BenchmarkSpec:
     answer_normalizer: str | None = None
     id_field: str | None = None
     id_format: str = "{name}-{index:05d}"
+    language: str = "en"
+    solution_field: str | None = None
 
 
 BENCHMARKS: dict[str, BenchmarkSpec] = {
@@ -145,6 +161,7 @@ BENCHMARKS: dict[str, BenchmarkSpec] = {
             answer_field="answer",
             answer_normalizer="gsm8k",
             id_format="gsm8k-test-{index:05d}",
+            solution_field="answer",
         ),
         BenchmarkSpec(
             name="gsm8k_train",
@@ -156,6 +173,7 @@ BENCHMARKS: dict[str, BenchmarkSpec] = {
             answer_field="answer",
             answer_normalizer="gsm8k",
             id_format="gsm8k-train-{index:05d}",
+            solution_field="answer",
         ),
         BenchmarkSpec(
             # the 4,500 MATH test problems outside MATH-500: the usual RL prompts of R1-Zero-style
@@ -178,6 +196,7 @@ BENCHMARKS: dict[str, BenchmarkSpec] = {
             problem_field="problem",
             answer_field="answer",
             id_field="unique_id",
+            solution_field="solution",
         ),
         BenchmarkSpec(
             name="aime24",
@@ -189,6 +208,7 @@ BENCHMARKS: dict[str, BenchmarkSpec] = {
             answer_field="answer",
             answer_normalizer="integer",
             id_format="aime24-{index:02d}",
+            solution_field="solution",
         ),
         BenchmarkSpec(
             name="aime25",
@@ -233,12 +253,26 @@ BENCHMARKS: dict[str, BenchmarkSpec] = {
             answer_field="answer_number",
             answer_normalizer="integer",
             id_format="mgsm-{index:03d}-zh",
+            language="zh",
+        ),
+        BenchmarkSpec(
+            # CMATH (Wei et al. 2023) dev split: Chinese grade-school word problems, the Chinese RL
+            # prompts of the real source (the language-consistency reward needs some, §2.3.2)
+            name="cmath_dev",
+            local_path="multilingual/cmath_dev_zh.jsonl",
+            hub_id="weitianwen/cmath",
+            hub_config=None,
+            hub_split="validation",
+            problem_field="question",
+            answer_field="golden",
+            id_format="cmath-dev-{index:03d}",
+            language="zh",
         ),
     )
 }
 """Known benchmarks. Local files: /work/shared/data README.md; hub ids are best-effort (untested
 offline): GSM8K (Cobbe et al. 2021), MATH-500 (Lightman et al. 2023), AIME 2024/2025, AMC 2023,
-MGSM (Shi et al. 2022)."""
+MGSM (Shi et al. 2022), CMATH (Wei et al. 2023)."""
 
 
 # ----------------------------------------------------------------------------- loading
@@ -252,7 +286,7 @@ def _field_str(value: Any) -> str | None:
     return text if text.strip() else None
 
 
-def _load_local(spec: BenchmarkSpec, path: Path, limit: int | None) -> list[dict]:
+def _load_local(spec: BenchmarkSpec, path: Path, limit: int | None, with_solution: bool = False) -> list[dict]:
     records: list[dict] = []
     for lineno, obj in iter_jsonl(path):
         if limit is not None and len(records) >= limit:
@@ -265,12 +299,13 @@ def _load_local(spec: BenchmarkSpec, path: Path, limit: int | None) -> list[dict
                     f"{path}: line {lineno}: required field {field!r} is missing or empty"
                 )
             rec[field] = value
-        records.append(rec)
+        solution = _field_str(obj.get("solution")) if with_solution else None
+        records.append({**rec, "solution": solution} if solution else rec)
     return records
 
 
 def _load_hub(
-    spec: BenchmarkSpec, limit: int | None, missing_local: Path | None = None
+    spec: BenchmarkSpec, limit: int | None, missing_local: Path | None = None, with_solution: bool = False
 ) -> list[dict]:
     """Load from the hub; with ``missing_local`` (auto mode) a failed download becomes a
     FileNotFoundError that also names the missing local file."""
@@ -321,7 +356,9 @@ def _load_hub(
                 )
         else:
             rid = spec.id_format.format(name=spec.name, index=index)
-        records.append({"id": rid, "problem": rec["problem"], "answer": rec["answer"]})
+        solution = _field_str(row.get(spec.solution_field)) if with_solution and spec.solution_field else None
+        out = {"id": rid, "problem": rec["problem"], "answer": rec["answer"]}
+        records.append({**out, "solution": solution} if solution else out)
     return records
 
 
@@ -330,6 +367,7 @@ def load_benchmark(
     data_root: str | os.PathLike[str] | None = None,
     limit: int | None = None,
     source: str = "auto",
+    with_solution: bool = False,
 ) -> list[dict]:
     """Load a benchmark as a list of ``{"id": str, "problem": str, "answer": str}`` records.
 
@@ -343,9 +381,12 @@ def load_benchmark(
             split=hub_split)`` and maps ``problem_field``/``answer_field`` (applying
             ``answer_normalizer``) and the id; ``"auto"`` uses the local file if it exists,
             else the hub.
+        with_solution: also keep the reference solution (``solution``; on the hub
+            ``spec.solution_field``) on the records that have a non-empty one.
 
     Returns:
-        The records, in file order, with exactly the keys ``id``, ``problem``, ``answer``.
+        The records, in file order, with exactly the keys ``id``, ``problem``, ``answer`` (and
+        ``solution`` where asked for and present).
 
     Raises:
         KeyError: unknown ``name`` (the message lists the known names).
@@ -366,18 +407,18 @@ def load_benchmark(
     spec = BENCHMARKS[name]
     path = resolve_data_root(data_root) / spec.local_path
     if source == "local":
-        return _load_local(spec, path, limit)
+        return _load_local(spec, path, limit, with_solution)
     if source == "hub":
-        return _load_hub(spec, limit)
+        return _load_hub(spec, limit, with_solution=with_solution)
     if path.is_file():
-        return _load_local(spec, path, limit)
+        return _load_local(spec, path, limit, with_solution)
     offline = hub_unreachable()
     if offline:
         raise FileNotFoundError(
             f"benchmark {name!r}: local file {path} not found, and the hub cannot be tried "
             f"({offline}); set data_root in the profile or $R1_DATA_ROOT to a folder that holds "
             f"{spec.local_path}")
-    return _load_hub(spec, limit, missing_local=path)
+    return _load_hub(spec, limit, missing_local=path, with_solution=with_solution)
 
 
 def hub_unreachable(timeout_s: float = 3.0) -> str | None:
@@ -391,9 +432,6 @@ def hub_unreachable(timeout_s: float = 3.0) -> str | None:
     Returns:
         ``str`` naming the reason, or ``None``.
     """
-    import socket
-    from urllib.parse import urlparse
-
     for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
         if os.environ.get(var, "").strip().lower() in ("1", "true", "yes", "on"):
             return f"{var}={os.environ[var]}"
@@ -407,8 +445,18 @@ def hub_unreachable(timeout_s: float = 3.0) -> str | None:
 
 
 def benchmark_language(name: str) -> str:
-    """The language a benchmark's questions are posed in (``"zh"`` for ``*_zh`` benchmarks such
-    as MGSM-zh, else ``"en"``): the target of its ``mixed_language_rate``."""
+    """The language a benchmark's questions are posed in: the target of its ``mixed_language_rate``.
+
+    Args:
+        name: a benchmark name; a key of :data:`BENCHMARKS` gives its spec's ``language``
+            (``"zh"`` for ``cmath_dev`` and ``mgsm_zh``), any other name (``micro_test``) ``"zh"``
+            when it ends in ``_zh``, else ``"en"``.
+
+    Returns:
+        ``"en"`` or ``"zh"``.
+    """
+    if name in BENCHMARKS:
+        return BENCHMARKS[name].language
     return "zh" if name.endswith("_zh") else "en"
 
 
@@ -420,8 +468,6 @@ def balance_by(records: list[dict], key: str, seed: int) -> list[dict]:
         ``n_groups * min_group_size`` records. Used to give RL prompts of each language equal
         weight (notebook 03).
     """
-    import random
-
     groups: dict = {}
     for r in records:
         groups.setdefault(r.get(key) or "en", []).append(r)
@@ -434,17 +480,37 @@ def balance_by(records: list[dict], key: str, seed: int) -> list[dict]:
     return out
 
 
+def tagged_problems(name: str, data_root: str | os.PathLike[str] | None = None,
+                    limit: int | None = None) -> list[dict]:
+    """One benchmark's problems as records of the data-source interface.
+
+    Args:
+        name: a key of :data:`BENCHMARKS`.
+        data_root: see :func:`resolve_data_root`.
+        limit: the first ``limit`` problems (None: all).
+
+    Returns:
+        ``{"id", "problem", "answer", "language", "source"}`` (+ ``solution`` where the file has
+        one) in file order; ``id`` is prefixed by ``name/`` so ids are unique across benchmarks.
+
+    Raises:
+        KeyError / FileNotFoundError / ValueError: as :func:`load_benchmark`.
+    """
+    return [{**r, "id": f"{name}/{r['id']}", "language": benchmark_language(name), "source": name}
+            for r in load_benchmark(name, data_root, limit, with_solution=True)]
+
+
 def real_problems(problems, data_root: str | os.PathLike[str] | None = None) -> tuple[list[dict], list[dict]]:
     """RL prompts and held-out problems of a real-model profile (``problems`` section).
 
     Args:
         problems: a :class:`r1lib.core.profile.ProblemsConfig` (``train`` benchmark names,
-            ``train_limit`` per benchmark, ``heldout`` name, ``heldout_limit``).
+            ``train_limit`` per benchmark, ``heldout`` one name or a list, ``heldout_limit`` per
+            held-out benchmark).
         data_root: see :func:`resolve_data_root`.
 
     Returns:
-        ``(train, heldout)``: records ``{"id", "problem", "answer", "language", "source"}`` in
-        file order (ids prefixed by the benchmark name, so they are unique across files).
+        ``(train, heldout)``: records of :func:`tagged_problems`, benchmarks in the given order.
 
     Raises:
         KeyError / FileNotFoundError / ValueError: as :func:`load_benchmark`.
@@ -452,9 +518,7 @@ def real_problems(problems, data_root: str | os.PathLike[str] | None = None) -> 
     Source: DeepSeek-R1 §2.2 (R1-Zero's RL on math prompts); GSM8K and MATH as in open
     reproductions (SimpleRL-Zoo, understand-r1-zero).
     """
-    def tagged(name: str, limit: int | None) -> list[dict]:
-        return [{**r, "id": f"{name}/{r['id']}", "language": benchmark_language(name), "source": name}
-                for r in load_benchmark(name, data_root, limit)]
-
-    train = [r for name in problems.train for r in tagged(name, problems.train_limit)]
-    return train, tagged(problems.heldout, problems.heldout_limit)
+    heldout = [problems.heldout] if isinstance(problems.heldout, str) else list(problems.heldout)
+    train = [r for name in problems.train for r in tagged_problems(name, data_root, problems.train_limit)]
+    held = [r for name in heldout for r in tagged_problems(name, data_root, problems.heldout_limit)]
+    return train, held

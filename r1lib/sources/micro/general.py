@@ -22,7 +22,6 @@ Generators (each takes an explicit ``random.Random``; the same state gives the s
 ``writing``                 greetings, thank-you notes, one-sentence descriptions
 ``harmful_prompts``         templated harmful requests with a templated refusal
 ``preference_pairs``        chosen/rejected pairs for a helpfulness or harmlessness RM
-``split``                   deterministic train/test split
 ==========================  =========================================================
 
 Harmful requests are built from a small list of harmful verbs and objects and nothing
@@ -45,7 +44,6 @@ __all__ = [
     "preference_pairs",
     "self_cognition",
     "sft_mix",
-    "split",
     "writing",
 ]
 
@@ -407,40 +405,6 @@ def preference_pairs(rng: random.Random, n: int, kind: str, benign_frac: float =
         out.append({"id": f"pref-{kind}-{i:05d}", "prompt": prompt, "chosen": chosen,
                     "rejected": rejected, "kind": kind, "source": source})
     return out
-
-
-# ----------------------------------------------------------------------------- split
-
-
-def split(records: list[dict], test_frac: float, seed: int,
-          group_by: str | None = None) -> tuple[list[dict], list[dict]]:
-    """Deterministic train/test split.
-
-    Args:
-        records: any list of dicts.
-        test_frac: share of records (or of groups) in the test split, in ``[0, 1]``.
-        seed: shuffle seed; the same seed and records give the same split.
-        group_by: if set, records with the same value of this field land on the same side
-            (a leak-free split by, e.g., ``"prompt"``); the test side then holds
-            ``round(test_frac * n_groups)`` groups rather than exactly that many records.
-
-    Returns:
-        ``(train, test)``, each in the input's order; without ``group_by`` the test list has
-        ``round(test_frac * len(records))`` records and together they are ``records``.
-
-    Raises:
-        ValueError: ``test_frac`` outside ``[0, 1]``.
-    """
-    if not 0.0 <= test_frac <= 1.0:
-        raise ValueError(f"test_frac must be in [0, 1], got {test_frac}")
-    keys = [r[group_by] if group_by else i for i, r in enumerate(records)]
-    uniq = list(dict.fromkeys(keys))
-    random.Random(f"split-{seed}").shuffle(uniq)
-    test_keys = set(uniq[:round(test_frac * len(uniq))])
-    train = [r for k, r in zip(keys, records) if k not in test_keys]
-    test = [r for k, r in zip(keys, records) if k in test_keys]
-    return train, test
-
 
 
 # ----------------------------------------------------------------------------- mixes and judging
