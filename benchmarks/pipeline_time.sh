@@ -11,5 +11,5 @@ export R1_DATA_ROOT=${R1_DATA_ROOT:-$(cd "$repo/../shared/data" && pwd)}
 mkdir -p "$repo/benchmarks/results"
 cd "$dest"
 /usr/bin/time -v -o "$repo/benchmarks/results/pipeline_time.txt" bash -c \
-  'python3 -m venv .venv && . .venv/bin/activate && pip install -q torch==2.13.0 && pip install -q -e ".[dev]" && python -m r1lib.pipeline --profile micro'
+  'python3 -m venv .venv && . .venv/bin/activate && pip install -q torch==2.13.0 && pip install -q -e ".[dev]" && python -m r1lib --profile micro'
 grep -E "Elapsed|Maximum resident" "$repo/benchmarks/results/pipeline_time.txt"

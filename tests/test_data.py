@@ -62,8 +62,12 @@ def test_registry_contents():
         "amc23": "math/amc23.jsonl",
         "mgsm_en": "multilingual/mgsm_en.jsonl",
         "mgsm_zh": "multilingual/mgsm_zh.jsonl",
+        "cmath_dev": "multilingual/cmath_dev_zh.jsonl",
     }
     assert {k: v.local_path for k, v in BENCHMARKS.items()} == expected
+    assert {k for k, v in BENCHMARKS.items() if v.language == "zh"} == {"cmath_dev", "mgsm_zh"}
+    assert [data.benchmark_language(n) for n in ("cmath_dev", "mgsm_zh", "mgsm_en", "micro_test")] == [
+        "zh", "zh", "en", "en"]
     g = BENCHMARKS["gsm8k_test"]
     assert (g.hub_id, g.hub_config, g.hub_split) == ("openai/gsm8k", "main", "test")
     assert (g.problem_field, g.answer_field) == ("question", "answer")
@@ -126,7 +130,7 @@ def test_load_math500_local():
 @needs_shared
 @pytest.mark.parametrize(
     ("name", "count"),
-    [("aime24", 30), ("aime25", 30), ("amc23", 40), ("mgsm_en", 250), ("mgsm_zh", 250)],
+    [("aime24", 30), ("aime25", 30), ("amc23", 40), ("mgsm_en", 250), ("mgsm_zh", 250), ("cmath_dev", 600)],
 )
 def test_load_small_benchmarks(name, count):
     recs = load_benchmark(name, source="local")

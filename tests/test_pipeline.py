@@ -229,7 +229,7 @@ def test_sigkill_during_grpo_resumes_to_identical_metrics(smoke_run, tmp_path):
 def test_real_base_model_path_on_a_model_we_saved(smoke_run, tmp_path):
     """``model.base`` set (a hub id on a GPU profile; here the smoke base saved by 00): stage 00
     loads it with ``from_pretrained`` instead of pretraining, takes its RL prompts and held-out
-    problems from the data root (``problems`` section), and 01 trains on them."""
+    problems from the real source (the data root, ``problems`` section), and 01 trains on them."""
     root = tmp_path / "data" / "math"
     root.mkdir(parents=True)
     rows = lambda src, n, off: "".join(json.dumps({"id": f"{src}-{i}", "problem": f"Compute {i % 9 + 1}+{off}",  # noqa: E731
@@ -238,7 +238,8 @@ def test_real_base_model_path_on_a_model_we_saved(smoke_run, tmp_path):
     (root / "gsm8k_train.jsonl").write_text(rows("gsm8k", 12, 3))
     (root / "math500_test.jsonl").write_text(rows("math500", 6, 2))
     overrides = {"model": {"base": str(smoke_run[0] / "00_base_model" / "checkpoint")},
-                 "data_root": str(tmp_path / "data"),
+                 "data_root": str(tmp_path / "data"), "data": {"source": "real"},
+                 "evaluation": {"benchmarks": {"math500": {"k": 1, "max_new_tokens": 8}}},
                  "problems": {"train": ["gsm8k_train"], "heldout": "math500", "heldout_limit": 4}}
     run_dir = tmp_path / "run"
     report = pipeline.run("smoke", str(run_dir), ["00_base_model", "01_r1_zero_grpo"], overrides=overrides)

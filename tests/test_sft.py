@@ -11,7 +11,6 @@ from r1lib.recipe.templates import make_prompt
 
 PROMPT = make_prompt("Compute 1+2")
 COMPLETION = " <think> 1+2=3. </think> <answer> 3 </answer>"
-DATA = "/work/shared/data"
 
 
 
@@ -223,48 +222,6 @@ def test_rejection_sample_validates():
 
 
 # ----------------------------------------------------------------------------- SFT data
-
-
-def test_load_identity_data():
-    recs = sft.load_sft_data(DATA, ["llamafactory_identity.jsonl"], name="MicroR1",
-                             author="the r1lib team")
-    assert len(recs) == 91
-    assert all(set(r) == {"prompt", "completion", "category", "language"} for r in recs)
-    assert not any("{{" in r["prompt"] or "{{" in r["completion"] for r in recs)
-    assert sum("MicroR1" in r["completion"] for r in recs) > 50
-    assert sum("the r1lib team" in r["completion"] for r in recs) > 40
-    assert {r["category"] for r in recs} == {"self_cognition"}
-    assert recs[0]["prompt"] == "hi"
-
-
-def test_load_sft_data_limit_and_several_files():
-    recs = sft.load_sft_data(DATA, ["llamafactory_identity.jsonl", "llamafactory_alpaca_en_demo.jsonl"],
-                             "N", "A", limit=3)
-    assert len(recs) == 6
-    assert [r["category"] for r in recs] == ["self_cognition"] * 3 + ["general_instruction"] * 3
-
-
-def _write(root, name, rows):
-    (root / "sft").mkdir(exist_ok=True)
-    (root / "sft" / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
-
-
-def test_load_sft_data_errors(tmp_path):
-    ok = {"id": "r0", "prompt": "Who are you?", "response": "I am {{name}} by {{author}}.",
-          "category": "self_cognition", "language": "en"}
-    _write(tmp_path, "good.jsonl", [ok])
-    assert sft.load_sft_data(str(tmp_path), ["good.jsonl"], "N", "A")[0]["completion"] == "I am N by A."
-    _write(tmp_path, "left.jsonl", [ok, {**ok, "id": "r1", "response": "v{{version}}"}])
-    with pytest.raises(ValueError, match=r"left\.jsonl.*r1.*version"):
-        sft.load_sft_data(str(tmp_path), ["left.jsonl"], "N", "A")
-    _write(tmp_path, "noresp.jsonl", [{"id": "r7", "prompt": "hi"}])
-    with pytest.raises(ValueError, match=r"noresp\.jsonl.*r7.*'response'"):
-        sft.load_sft_data(str(tmp_path), ["noresp.jsonl"], "N", "A")
-    _write(tmp_path, "empty.jsonl", [{"id": "r8", "prompt": " ", "response": "x"}])
-    with pytest.raises(ValueError, match=r"empty\.jsonl.*r8.*'prompt'"):
-        sft.load_sft_data(str(tmp_path), ["empty.jsonl"], "N", "A")
-    with pytest.raises(FileNotFoundError):
-        sft.load_sft_data(str(tmp_path), ["missing.jsonl"], "N", "A")
 
 
 def test_reasoning_filters_order_and_language():

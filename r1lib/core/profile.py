@@ -372,6 +372,7 @@ class RealDataConfig(_Section):
     benign_eval_share: float = Field(0.2, gt=0, lt=1)  # alpaca and identity prompts held out for
     #                                                   evaluation (disjoint by prompt from SFT's)
     safety: int = Field(100, ge=0)                     # HH-RLHF harmful requests with a refusal in SFT
+    #                                                   (at most sft_limit of them)
     ngram: int = Field(8, ge=4)                        # decontamination n-gram (open-r1 uses 8)
 
 

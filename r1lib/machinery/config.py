@@ -31,7 +31,7 @@ def unknown_names(p: Profile) -> list[str]:
     bad = sorted(set(p.evaluation.benchmarks) - known)
     if bad:
         out.append(f"evaluation.benchmarks: unknown benchmark(s) {bad}; known: {sorted(known)}")
-    bad = sorted({*p.problems.train, p.problems.heldout} - set(BENCHMARKS))
+    bad = sorted({*p.problems.train, *p.problems.heldout_names} - set(BENCHMARKS))
     if bad:
         out.append(f"problems: unknown benchmark(s) {bad}; known: {sorted(BENCHMARKS)}")
     return out

@@ -140,7 +140,7 @@ class Stage:
             if not stage_is_complete(rd, up, stage_hash(cfg, up)):
                 raise RuntimeError(
                     f"stage {name} needs {up}, which is not complete in {rd} with the current "
-                    f"settings: run notebooks/{up}.ipynb (or `python -m r1lib.machinery.pipeline "
+                    f"settings: run notebooks/{up}.ipynb (or `python -m r1lib "
                     f"--profile {cfg.name}`) first")
         prev = read_stage(rd, name)
         if prev and prev.get("config_hash") != st.config_hash:

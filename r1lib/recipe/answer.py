@@ -8,6 +8,12 @@ format (e.g., within a box), enabling reliable rule-based verification"):
   scanner (never a big regex, never evaluating TeX): ``<answer>...</answer>`` blocks and
   ``\\boxed{...}`` groups outside the ``<think>`` reasoning.
 * :func:`is_hedge` rejects statements that offer several options ("3 or 4", "3, 4").
+* :func:`reference_answer`, :func:`answer_shape`, :func:`normalize_answer` and
+  :func:`extract_answer_groups` read the form of the gold (one value, a tuple, an option letter, a
+  list, a union; a whole reference solution is read as its last box) and rewrite statements that
+  state that form another way (named components, inequalities, labelled options, TeX digit
+  groups, ``\\pm`` written out, several boxes), so that every legitimate way of writing the right
+  answer is compared as the gold is; a multi-valued answer stays a hedge for a single-valued gold.
 
 Deciding whether a statement equals the gold is :mod:`r1lib.recipe.equivalence` (math-verify in
 worker processes).
@@ -17,7 +23,22 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["extract_final_answers", "is_hedge"]
+__all__ = [
+    "COLLECTIONS",
+    "LIST",
+    "OPTION",
+    "SINGLE",
+    "TUPLE",
+    "UNION",
+    "answer_shape",
+    "clean_tex",
+    "extract_answer_groups",
+    "extract_final_answers",
+    "is_hedge",
+    "normalize_answer",
+    "reference_answer",
+    "top_level_split",
+]
 
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
@@ -183,7 +204,8 @@ def extract_answer_groups(completion: str) -> list[str]:
     As :func:`extract_final_answers`, except that consecutive boxes of the same place (one
     ``<answer>`` block, or the text outside the blocks) separated only by connectives (commas,
     "and", "or", ``\\text{ and }``, ``$``, spacing, a repeated ``x =``) become one statement
-    ``"a, b"``: ``\\boxed{(1, 2)} \\text{ and } \\boxed{(2, 1)}`` -> ``"(1, 2), (2, 1)"``. Used
+    ``"a, b"``: ``\\boxed{(1, 2)} \\text{ and } \\boxed{(2, 1)}`` -> ``"(1, 2), (2, 1)"`` (a box that
+    repeats an earlier one of its group word for word is dropped). Used
     when the gold is a collection (:func:`answer_shape`); boxes separated by other words
     ("\\boxed{3} or maybe \\boxed{4}") stay separate statements.
 
@@ -207,7 +229,8 @@ def extract_answer_groups(completion: str) -> list[str]:
         for item in _items_in(seg):
             if prev is not None and prev[3] == item[3] and _is_connective(seg[prev[1]:item[0]]) \
                     and _is_box_item(seg, prev) and _is_box_item(seg, item):
-                groups[-1].append(item[2])
+                if all(" ".join(item[2].split()) != " ".join(g.split()) for g in groups[-1]):
+                    groups[-1].append(item[2])  # a box repeated word for word adds nothing
             else:
                 groups.append([item[2]])
             prev = item
@@ -402,9 +425,12 @@ _GREEK = ("alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|kap
 _VAR = re.compile(r"^(?:[a-df-hj-zA-Z]|\\(?:" + _GREEK + r"))(?:_\{?[A-Za-z0-9]+\}?)?$")
 _NAMED = re.compile(r"^\s*((?:[A-Za-z]|\\(?:" + _GREEK + r"))(?:_\{?[A-Za-z0-9]+\}?)?)\s*=(?!=)(.*)$", re.S)
 _IN = re.compile(r"^\s*(\S+?)\s*\\in(?![A-Za-z])(.*)$", re.S)
-_OPTION_HEAD = re.compile(r"^(?:(?i:option|choice|answer)\s*:?\s*)?(?:\(\s*([A-Z])\s*\)|([A-Z])\s*(?:[.):](?!\d)|$))")
+_OPTION_HEAD = re.compile(r"^(?:(?i:option|choice|answer)\s*:?\s*)?"
+                          r"(?:\(\s*(?P<p>[A-Z])\s*\)(?P<ps>\s*[.:])?|(?P<l>[A-Z])\s*(?P<ls>[.):])(?!\d)|(?P<b>[A-Z])$)")
+_OPERATOR_START = re.compile(r"^(?:[-+*/^=_<>!]|\\(?:cdot|times|div|pm|mp)(?![A-Za-z]))")
 _OPTION_ANY = re.compile(r"\(\s*[A-Z]\s*\)|(?<![A-Za-z0-9\\])[A-Z]\s*[.):](?!\d)")
 _SEP_OR, _SEP_AND = "\x01", "\x02"
+_SPAN = re.compile(r"\$\$([^$]+)\$\$|\$([^$]+)\$")
 
 
 def _flat(s: str) -> str:
@@ -463,12 +489,18 @@ def _is_set(s: str) -> bool:
 
 
 def _option_letter(flat: str) -> tuple[str, str] | None:
-    """``(letter, rest)`` when ``flat`` starts with an option label ("(B)", "B.", "B)", "B:", "B")."""
+    """``(letter, rest)`` when ``flat`` starts with an option label ("(B)", "B.", "B)", "B:", "B").
+
+    None when what follows the label continues an expression (``(C)+1``, ``(C) \\cdot 2``; a
+    leading minus only after an explicit "." / ":" / ")" separator, as in "B. -3").
+    """
     m = _OPTION_HEAD.match(flat.strip())
-    if not m or not (m.group(1) or m.group(2)):
+    if not m:
         return None
-    letter = (m.group(1) or m.group(2)).upper()
-    return letter, flat.strip()[m.end():].strip()
+    rest = flat.strip()[m.end():].strip()
+    if _OPERATOR_START.match(rest) and not (rest.startswith("-") and (m.group("ps") or m.group("ls"))):
+        return None
+    return m.group("p") or m.group("l") or m.group("b"), rest
 
 
 def answer_shape(answer: str) -> str:
@@ -476,7 +508,7 @@ def answer_shape(answer: str) -> str:
 
     * ``OPTION``: an option letter alone (``B``, ``\\text{(B)}``, ``(\\text{E})``).
     * ``UNION``: a union of sets (``(-\\infty, 0] \\cup (5, \\infty)``).
-    * ``LIST``: several values (a top-level list "3, 5, 7" or "19 and 43", ``a \\pm b``, a set
+    * ``LIST``: several values (a top-level list "3, 5, 7" or "19 and 43", a ``\\pm``, a set
       ``\\{1, 2\\}``, pairs "(1,2),(2,1)").
     * ``TUPLE``: one ordered tuple or interval (``(3, -1)``, ``[-1, 4)``).
     * ``SINGLE``: anything else (one value, expression, equation or word).
@@ -495,7 +527,7 @@ def answer_shape(answer: str) -> str:
         return OPTION
     if _top_level_has(flat, _CUP):
         return UNION
-    if is_hedge(flat) or _top_level_has(flat, _PM):
+    if is_hedge(flat) or _PM.search(flat):
         return LIST
     if _is_set(flat):
         inner = _bracket_group(flat)[1]  # type: ignore[index]
@@ -533,35 +565,73 @@ def _relation_chain(piece: str) -> tuple[list[str], list[str]] | None:
     return sides, kinds
 
 
-def _interval(lo: str, lo_closed: bool, hi: str, hi_closed: bool) -> str:
-    return f"{'[' if lo_closed else '('}{lo}, {hi}{']' if hi_closed else ')'}"
+_Bounds = tuple[str, "str | None", bool, "str | None", bool]
+
+
+def _chain_bounds(sides: list[str], kinds: list[str]) -> _Bounds | None:
+    """``(variable, lower, lower closed, upper, upper closed)`` of ``x < a``, ``a \\le x`` or
+    ``a < x \\le b`` (a missing bound is None: infinite); None for anything else (``x \\ne a`` too)."""
+    var_at = [i for i, s in enumerate(sides) if _VAR.match(s)]
+    if len(var_at) != 1 or "!=" in kinds or any(
+            re.search(r"(?<![\\A-Za-z])" + re.escape(sides[var_at[0]]) + r"(?![A-Za-z])", s)
+            for i, s in enumerate(sides) if i != var_at[0]):
+        return None
+    v, k = var_at[0], kinds
+    less = [kind.startswith("<") for kind in k]
+    if len(sides) == 2:
+        a, closed = sides[1 - v], k[0].endswith("=")
+        if less[0] == (v == 0):  # x < a or a > x: a bounds x from above
+            return sides[v], None, False, a, closed
+        return sides[v], a, closed, None, False
+    if len(sides) == 3 and v == 1 and less[0] == less[1]:
+        if less[0]:
+            return sides[1], sides[0], k[0].endswith("="), sides[2], k[1].endswith("=")
+        return sides[1], sides[2], k[1].endswith("="), sides[0], k[0].endswith("=")
+    return None
+
+
+_DECIMAL = re.compile(r"^-?\d+(?:\.\d+)?$")
+
+
+def _bounds_interval(b: _Bounds) -> str | None:
+    """The interval of :func:`_chain_bounds`'s bounds (``(-\\infty, a]``, ``[a, b)``, ...); None when
+    both bounds are numbers and the lower exceeds the upper (an empty set, not an interval)."""
+    _, lo, lo_closed, hi, hi_closed = b
+    if lo is not None and hi is not None and _DECIMAL.match(lo) and _DECIMAL.match(hi) and float(lo) > float(hi):
+        return None
+    left = "(-\\infty" if lo is None else ("[" if lo_closed else "(") + lo
+    right = "\\infty)" if hi is None else hi + ("]" if hi_closed else ")")
+    return f"{left}, {right}"
 
 
 def _chain_set(sides: list[str], kinds: list[str]) -> tuple[str, str] | None:
     """``(variable, interval)`` for ``x < a``, ``a \\le x``, ``a < x \\le b``, ``x \\ne a``; else None."""
-    var_at = [i for i, s in enumerate(sides) if _VAR.match(s)]
-    if len(var_at) != 1 or any(re.search(r"(?<![\\A-Za-z])" + re.escape(sides[var_at[0]]) + r"(?![A-Za-z])", s)
-                               for i, s in enumerate(sides) if i != var_at[0]):
-        return None
-    v, k = var_at[0], kinds
-    inf, ninf = "\\infty", "-\\infty"
-    if len(sides) == 2 and k[0] == "!=":
+    if len(sides) == 2 and kinds == ["!="]:
+        v = 0 if _VAR.match(sides[0]) else 1
+        if not _VAR.match(sides[v]) or _VAR.match(sides[1 - v]):
+            return None
         a = sides[1 - v]
-        return sides[v], f"{_interval(ninf, False, a, False)} \\cup {_interval(a, False, inf, False)}"
-    if "!=" in k:
+        return sides[v], f"(-\\infty, {a}) \\cup ({a}, \\infty)"
+    b = _chain_bounds(sides, kinds)
+    interval = None if b is None else _bounds_interval(b)
+    return None if b is None or interval is None else (b[0], interval)
+
+
+def _conjunction_form(flat: str) -> str | None:
+    """A lower and an upper bound on one variable joined by "and" (``x \\ge -1 \\text{ and } x < 4``)
+    as their interval (``[-1, 4)``); None otherwise."""
+    pieces = [p.strip() for p in top_level_split(_AND.sub(_SEP_AND, flat), _SEP_AND)]
+    chains = [_relation_chain(p) for p in pieces]
+    if len(pieces) != 2 or not all(chains):
         return None
-    less = [kind.startswith("<") for kind in k]
-    if len(sides) == 2:
-        a = sides[1 - v]
-        upper = less[0] == (v == 0)  # x < a or a > x: a bounds x from above
-        closed = k[0].endswith("=")
-        return sides[v], _interval(ninf, False, a, closed) if upper else _interval(a, closed, inf, False)
-    if len(sides) == 3 and v == 1 and less[0] == less[1]:
-        lo, hi = (sides[0], sides[2]) if less[0] else (sides[2], sides[0])
-        lo_closed, hi_closed = (k[0].endswith("="), k[1].endswith("=")) if less[0] else \
-            (k[1].endswith("="), k[0].endswith("="))
-        return sides[1], _interval(lo, lo_closed, hi, hi_closed)
-    return None
+    bounds = [_chain_bounds(*c) for c in chains if c]
+    if not all(bounds) or len({b[0] for b in bounds if b}) != 1:
+        return None
+    lows = [b for b in bounds if b and b[1] is not None and b[3] is None]
+    highs = [b for b in bounds if b and b[3] is not None and b[1] is None]
+    if len(lows) != 1 or len(highs) != 1:
+        return None
+    return _bounds_interval((lows[0][0], lows[0][1], lows[0][2], highs[0][3], highs[0][4]))
 
 
 def _piece_set(piece: str) -> tuple[str, str, bool] | None:
@@ -581,11 +651,14 @@ def _piece_set(piece: str) -> tuple[str, str, bool] | None:
 
 
 def _inequality_form(flat: str) -> str | None:
-    """An inequality, a chain of them or their disjunction in one variable, as an interval or a
-    union (``-1 \\le x < 4`` -> ``[-1, 4)``; ``x \\le 0 or x > 5`` -> ``(-\\infty, 0] \\cup (5, \\infty)``)."""
+    """An inequality, a chain of them, their disjunction or a two-sided conjunction in one variable,
+    as an interval or a union (``-1 \\le x < 4`` -> ``[-1, 4)``; ``x \\le 0 or x > 5`` ->
+    ``(-\\infty, 0] \\cup (5, \\infty)``; ``x \\ge -1 and x < 4`` -> ``[-1, 4)``)."""
     pieces, used = _pieces(flat, or_only=True)
-    if not pieces or len(top_level_split(flat, ",;")) > 1 or _AND.search(flat):
+    if not pieces or len(top_level_split(flat, ",;")) > 1:
         return None
+    if _AND.search(flat):
+        return None if "or" in used else _conjunction_form(flat)
     sets = [_piece_set(p) for p in pieces]
     if not all(sets) or not any(s[2] for s in sets if s) or len({s[0] for s in sets if s}) != 1:
         return None
@@ -624,30 +697,33 @@ def _collection_form(pieces: list[str], used: set[str], shape: str) -> str | Non
         return None
     if shape == LIST:
         return ", ".join(pieces) if used & {"or", "and"} else None
-    sets = []
+    sets, names = [], set()
     for p in pieces:
-        if _is_interval_or_tuple(p) or _is_set(p):
+        if _is_interval_or_tuple(p) or _is_set(p) or _top_level_has(p, _CUP):
             sets.append(p)
             continue
         got = _piece_set(p)
         if got is None or used - {"or"}:  # "x > 1 and x < 3" is an intersection, not a union
             return None
         sets.append(got[1])
-    return " \\cup ".join(sets)
+        names.add(got[0])
+    return " \\cup ".join(sets) if len(names) <= 1 else None
 
 
 def normalize_answer(statement: str, shape: str | None = None) -> str:
     """Rewrite one statement into the form of its gold answer, when it states that form another way.
 
-    Always: typesetting-only TeX is removed (:func:`clean_tex`: ``12,\\!345`` -> ``12345``); an
+    Always: typesetting-only TeX is removed (:func:`clean_tex`: ``12,\\!345`` -> ``12345``); a single
+    ``\\pm`` nested in a group is written out (``\\frac{1 \\pm \\sqrt{5}}{2}`` -> the list of both); an
     inequality, a chain of them or their disjunction in one variable becomes an interval or a
     union (``-1 \\le x < 4`` -> ``[-1, 4)``); assignments to distinct names become a tuple
     (``x = 3, y = -1`` -> ``(3, -1)``). By the gold's ``shape`` (:func:`answer_shape`):
     ``OPTION``: a labelled option (``(B) 12``, ``B. Parabola``, ``\\text{(B)}``) becomes its letter
     (not when another label follows); ``LIST``: values joined by "and"/"or" or named
     (``x = 1 or x = 2``, ``k = 45, n = 2``) become a comma list; ``UNION``: intervals, sets and
-    inequalities joined by "or"/"and"/commas become a union. Anything else is returned as it was
-    (after :func:`clean_tex`). Pure string work, linear in the length; TeX is never evaluated.
+    inequalities joined by "or"/"and"/commas become a union. In prose ("The answer is $...$.") each
+    math span is rewritten alone. Anything else is returned as it was (after :func:`clean_tex`).
+    Pure string work, linear in the length; TeX is never evaluated.
 
     Args:
         statement: one final statement (:func:`extract_final_answers` / :func:`extract_answer_groups`).
@@ -660,7 +736,23 @@ def normalize_answer(statement: str, shape: str | None = None) -> str:
     as a collection only when the gold is one).
     """
     s = clean_tex(statement.strip())
+    if _SPAN.search(s) and _is_prose(s):  # "The answer is $x = 3, y = -1$.": rewrite each math span
+        return _SPAN.sub(lambda m: f"${_normalize_math(m.group(1) or m.group(2), shape)}$", s)
+    return _normalize_math(s, shape)
+
+
+def _is_prose(s: str) -> bool:
+    """Whether the text outside the math spans of ``s`` holds words other than "and" / "or"."""
+    outside = _SPAN.sub(" ", s)
+    return bool(re.search(r"[A-Za-z]", _OR.sub(" ", _AND.sub(" ", _unwrap_text(outside)))))
+
+
+def _normalize_math(s: str, shape: str | None) -> str:
+    """:func:`normalize_answer` for a statement that is all mathematics (no words around it)."""
     flat = _flat(_strip_math(s))
+    expanded = _expand_pm(flat)
+    if expanded is not None:
+        s = flat = expanded
     if shape == OPTION:
         opt = _option_letter(flat)
         if opt is not None and not _OPTION_ANY.search(opt[1]) and not _HEDGE_WORDS.search(opt[1]):
@@ -679,6 +771,18 @@ def normalize_answer(statement: str, shape: str | None = None) -> str:
         if form is not None:
             return form
     return s
+
+
+def _expand_pm(flat: str) -> str | None:
+    """A single ``\\pm`` / ``\\mp`` nested in a group (``\\frac{-3 \\pm \\sqrt{5}}{2}``, which
+    math-verify cannot parse) written out as the list of its two values; None otherwise."""
+    found = list(_PM.finditer(flat))
+    if len(found) != 1 or "," in flat or _top_level_has(flat, _PM):
+        return None  # top level: math-verify reads it; with commas: one element of a list or set
+    m = found[0]
+    first, second = ("+", "-") if m.group(0) == "\\pm" else ("-", "+")
+    head, tail = flat[:m.start()], flat[m.end():]
+    return f"{head}{first}{tail}, {head}{second}{tail}"
 
 
 def _is_connective(between: str) -> bool:

@@ -8,8 +8,8 @@ The deciding half of the rule-based verifier behind the *accuracy reward* of Dee
   only work on a process's main thread), with an outer timeout that kills hung workers, a
   cache, and counters.
 * :func:`answer_is_correct` / :func:`batch_answers_correct` combine the final statements found
-  by :mod:`r1lib.recipe.answer` with the verifier into the 0/1 accuracy signal, ``None`` when the
-  gold answer itself cannot be parsed (skip the sample).
+  by :mod:`r1lib.recipe.answer` (rewritten to the form of the gold) with the verifier into the 0/1
+  accuracy signal, ``None`` when the gold answer itself cannot be parsed (skip the sample).
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ __all__ = [
 
 _INT_RE = re.compile(r"^\s*\$*\s*([+-]?)\s*(\d{1,3}(?:,\d{3})+|\d+)\s*\$*\s*$")
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+_NUMERAL = re.compile(r"^\s*\$*\s*([+-]?[0-9A-Z]+(?:\.[0-9A-Z]+)?)(?:_\{?(\d+)\}?)?\s*\$*\s*$")
 
 # flags returned by workers
 _OK, _GOLD_BAD, _CAND_BAD, _ERROR, _TIMEOUT = 0, 1, 2, 4, 8
@@ -80,6 +81,28 @@ def _as_int(s: str) -> int | None:
     if not m:
         return None
     return int(m.group(1) + m.group(2).replace(",", ""))
+
+
+def _numeral(s: str) -> tuple[str, str | None] | None:
+    """``(digits, base)`` of a numeral such as ``40_9``, ``-221_3``, ``0.0011_{2}`` or ``40`` (base None),
+    else None."""
+    m = _NUMERAL.match(s)
+    if not m:
+        return None
+    sign, digits = ("-", m.group(1)[1:]) if m.group(1).startswith("-") else ("", m.group(1).lstrip("+"))
+    return sign + (digits.lstrip("0") or "0"), m.group(2)
+
+
+def _numerals_agree(a: str, b: str, gold_side: bool) -> bool | None:
+    """Numerals in a stated base (math-verify drops the subscript: it pays ``40_8`` for ``40_9``).
+
+    When ``a`` (the gold, if ``gold_side``; either, otherwise) states a base and ``b`` is a numeral:
+    the same digits, in the same base or with none written. None when the rule does not apply.
+    """
+    na, nb = _numeral(a), _numeral(b)
+    if na is None or nb is None or (na[1] is None and (gold_side or nb[1] is None)):
+        return None
+    return na[0] == nb[0] and (na[1] is None or nb[1] is None or na[1] == nb[1])
 
 
 def _wrap_math(s: str) -> str:
@@ -243,8 +266,10 @@ class Verifier:
     is recreated, the chunk's other tasks are retried one by one, and a task that still times
     out counts in ``counters["timeouts"]`` and is treated as not equivalent.
 
-    Plain integers (sign, thousands separators ``1,080``, surrounding ``$``/whitespace) are
-    compared in-process without math-verify. Results are cached by task.
+    Plain integers (sign, thousands separators ``1,080`` or ``12,\\!345``, surrounding
+    ``$``/whitespace) and numerals in a stated base (``40_9``: same digits, same base) are compared
+    in-process without math-verify. Before math-verify parses a string, TeX it misreads is rewritten
+    (:func:`_tex_for_mv`). Results are cached by task.
 
     Args:
         n_workers: worker processes (>= 1).
@@ -334,7 +359,8 @@ class Verifier:
     # ---- core ------------------------------------------------------------------------------
 
     def _fast(self, task: _Task) -> object:
-        """A result without math-verify (plain integers, identical text), else NotImplemented."""
+        """A result without math-verify (plain integers, numerals in a base, identical text), else
+        NotImplemented."""
         kind, a, b = task
         if kind == "gold":
             return True if _as_int(a) is not None else NotImplemented
@@ -342,6 +368,9 @@ class Verifier:
         ib = _as_int(b)
         if ia is not None and ib is not None:
             return ia == ib
+        based = _numerals_agree(a, b, gold_side=kind == "eq")
+        if based is not None:
+            return based
         if kind == "same" and _norm_ws(a) == _norm_ws(b):
             return True
         return NotImplemented
@@ -522,6 +551,15 @@ def _distinct(statements: list[str]) -> list[str]:
     return list(seen.values())
 
 
+@lru_cache(maxsize=4096)
+def _gold_form(gold: str) -> tuple[str, str]:
+    """``(gold as compared, its shape)``: the final boxed answer of a reference solution, rewritten to
+    its own form (:func:`r1lib.recipe.answer.normalize_answer`). Cached: a GRPO group shares its gold."""
+    gold = reference_answer(gold)
+    shape = answer_shape(gold)
+    return normalize_answer(gold, shape), shape
+
+
 def _plan(completion: str, gold: str | None) -> tuple[bool, list[str], str | None]:
     """How one completion is graded: ``(admissible, distinct statements, gold to compare with)``.
 
@@ -534,12 +572,7 @@ def _plan(completion: str, gold: str | None) -> tuple[bool, list[str], str | Non
     (:func:`r1lib.recipe.answer.is_hedge`) while the gold is not a collection (a multi-valued
     answer earns nothing for a single value).
     """
-    if gold is None:
-        shape = None
-    else:
-        gold = reference_answer(gold)
-        shape = answer_shape(gold)
-        gold = normalize_answer(gold, shape)
+    gold, shape = (None, None) if gold is None else _gold_form(gold)
     collection = shape in COLLECTIONS
     raw = extract_answer_groups(completion) if collection else extract_final_answers(completion)
     statements = [normalize_answer(s, shape) for s in raw]

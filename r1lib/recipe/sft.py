@@ -9,8 +9,6 @@
 - ``rejection_sample``: sample ``n`` completions per problem, keep the correct ones that pass
   the caller's filters (§2.3.3: "we perform rejection sampling and ... retain only the correct
   responses"; mixed languages, long paragraphs and code blocks filtered out).
-- ``load_sft_data``: the real non-reasoning SFT files under ``<data_root>/sft`` (§2.3.3
-  "Non-Reasoning data", self-cognition), placeholders filled.
 
 TRL 1.15 on CPU (DESIGN.md §5, library pitfalls): ``SFTTrainer`` always installs TRL's fused
 log-prob LM head (``add_fused_lm_head``), whose kernel needs Triton, so it needs the same
@@ -23,12 +21,10 @@ and builds ``labels`` with ``-100`` on prompt tokens while preparing the dataset
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 from r1lib.core.profile import SFTConfig
-from r1lib.core.records import read_jsonl
 from r1lib.engine import backends
 from r1lib.engine import launcher as launch
 from r1lib.recipe.evaluation import judge
@@ -38,13 +34,11 @@ from r1lib.recipe.templates import make_prompt
 from r1lib.recipe.templates import readable_ok
 from r1lib.recipe.training import _common_args, patch_trl_for_cpu
 from r1lib.recipe.training import _jsonl_callback, train_and_save
-from r1lib.sources.benchmarks import resolve_data_root
 import r1lib.recipe.equivalence as verify
 import r1lib.recipe.generation as generation
 
-__all__ = ["load_sft_data", "make_sft_trainer", "rejection_sample", "run_sft"]
+__all__ = ["make_sft_trainer", "rejection_sample", "run_sft"]
 
-_PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}")
 
 
 # ----------------------------------------------------------------------------- training
@@ -257,63 +251,6 @@ def rejection_sample(model, tok, problems: list[dict], n: int, temperature: floa
 
 
 # ----------------------------------------------------------------------------- SFT data
-
-
-def load_sft_data(data_root: str | None, files: list[str], name: str, author: str,
-                  limit: int | None = None) -> list[dict]:
-    """Load non-reasoning SFT records from ``<data_root>/sft/<file>`` for each file.
-
-    ``{{name}}`` and ``{{author}}`` (the self-cognition placeholders of
-    ``llamafactory_identity.jsonl``) are replaced with ``name`` and ``author`` in the prompt
-    and the response.
-
-    Args:
-        data_root: see ``r1lib.sources.benchmarks.resolve_data_root`` (None: ``$R1_DATA_ROOT`` or
-            ``../shared/data``).
-        files: file names inside ``sft/``, e.g. ``["llamafactory_identity.jsonl"]``.
-        name, author: the model's name and developer.
-        limit: at most this many records from each file (the first ones); None keeps all.
-
-    Returns:
-        ``[{"prompt", "completion", "category", "language"}]`` (strings; ``category`` and
-        ``language`` None when the file lacks them), files in the given order. The prompt is
-        the raw instruction: wrap it in a template before training.
-
-    Raises:
-        FileNotFoundError: a missing file.
-        ValueError: malformed JSON (from ``read_jsonl``), negative ``limit``, a record with
-            a missing or empty ``prompt``/``response``, or one where a ``{{...}}``
-            placeholder remains after filling; the message names the file and record id.
-
-    Source: DeepSeek-R1 §2.3.3 "Non-Reasoning data"; files from LLaMA-Factory (see
-    ``/work/shared/data/SOURCES.md``).
-    """
-
-    if limit is not None and limit < 0:
-        raise ValueError(f"limit must be >= 0 or None, got {limit}")
-    root = resolve_data_root(data_root) / "sft"
-    out: list[dict] = []
-    for fname in files:
-        path = root / fname
-        rows = read_jsonl(path)
-        if limit is not None:
-            rows = rows[:limit]
-        for lineno, row in enumerate(rows, start=1):
-            rid = row.get("id", f"line {lineno}")
-            fields = {}
-            for key in ("prompt", "response"):
-                v = row.get(key)
-                if not isinstance(v, str) or not v.strip():
-                    raise ValueError(f"{path}: record {rid}: field {key!r} is missing or empty")
-                v = v.replace("{{name}}", name).replace("{{author}}", author)
-                left = _PLACEHOLDER.findall(v)
-                if left:
-                    raise ValueError(f"{path}: record {rid}: placeholder(s) {left} left in "
-                                     f"{key!r} after filling {{{{name}}}} and {{{{author}}}}")
-                fields[key] = v
-            out.append({"prompt": fields["prompt"], "completion": fields["response"],
-                        "category": row.get("category"), "language": row.get("language")})
-    return out
 
 
 def reasoning_filters(target_language: str, max_completion_tokens: int) -> dict:

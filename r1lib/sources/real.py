@@ -44,7 +44,7 @@ from r1lib.sources.base import PREFERENCE_KINDS, DataSource, StudentSpec, split
 from r1lib.sources.benchmarks import BENCHMARKS, DATA_ROOT_ENV, resolve_data_root, tagged_problems
 from r1lib.sources.decontamination import Decontaminator
 
-__all__ = ["REFUSAL", "RealSource", "hh_turns", "load_sft_data", "math_reasoning", "gsm8k_reasoning"]
+__all__ = ["REFUSAL", "RealSource", "gsm8k_reasoning", "hh_turns", "load_sft_data", "math_reasoning"]
 
 TRAIN_PURPOSES = ("general-rl", "distill-general")
 HELDOUT_PURPOSES = ("general-eval", "general-test")
@@ -312,6 +312,9 @@ class RealSource(DataSource):
 
         Raises:
             KeyError / FileNotFoundError / ValueError: as ``load_benchmark``.
+
+        Source: DeepSeek-R1 §2.2 (RL on math prompts); decontamination as open-r1's
+        ``scripts/decontaminate.py``.
         """
         pc = self.profile.problems
         train = [r for n in pc.train for r in tagged_problems(n, self.root, pc.train_limit)]
@@ -352,8 +355,8 @@ class RealSource(DataSource):
 
     def non_reasoning_sft(self) -> list[dict]:
         """The SFT side of ``data.real.sft_files`` (first ``sft_limit`` of each file) and
-        ``data.real.safety`` HH-RLHF harmful requests (training side) with :data:`REFUSAL`,
-        decontaminated by prompt.
+        ``data.real.safety`` HH-RLHF harmful requests (training side; at most ``sft_limit``) with
+        :data:`REFUSAL`, decontaminated by prompt.
 
         Returns:
             ``{id, prompt, completion, category, language, expected}``; ``expected`` is the name
@@ -361,6 +364,9 @@ class RealSource(DataSource):
 
         Raises:
             FileNotFoundError / ValueError: as :func:`load_sft_data`.
+
+        Source: DeepSeek-R1 §2.3.3 "Non-Reasoning data" (no CoT for simple queries; DeepSeek-V3's
+        SFT data, safety included).
         """
         real, name = self.profile.data.real, self.profile.data.identity.name
         rows = [r for f in real.sft_files for r in [x for x in self._sft_split[0] if x["file"] == f][:real.sft_limit]]
@@ -369,7 +375,7 @@ class RealSource(DataSource):
                  "expected": name if r["category"] == "self_cognition" and name in r["response"] else None}
                 for r in rows]
         safety = [{**h, "completion": _completion("harmful", h["language"], REFUSAL[h["language"]])}
-                  for h in self._harmful_split[0][:real.safety]]
+                  for h in self._harmful_split[0][:min(real.safety, real.sft_limit or real.safety)]]
         kept, dec = self._decontaminate(recs + safety, "prompt")
         by_cat = {c: sum(r["category"] == c for r in kept) for c in sorted({r["category"] for r in kept})}
         self._from_files("non_reasoning_sft", [*self._sft_paths(), data_file(self.root, real.harmlessness_file)],
@@ -389,6 +395,9 @@ class RealSource(DataSource):
         Raises:
             ValueError: unknown ``kind``; a bad line (file and line named).
             FileNotFoundError: a missing file.
+
+        Source: DeepSeek-R1 §2.3.4 (helpfulness and harmlessness reward models); Anthropic
+        HH-RLHF ``harmless-base``; LLaMA-Factory ``dpo_{en,zh}_demo``.
         """
         if kind not in PREFERENCE_KINDS:
             raise ValueError(f"unknown reward model {kind!r}; known: {list(PREFERENCE_KINDS)}")
@@ -442,6 +451,8 @@ class RealSource(DataSource):
 
         Raises:
             ValueError: unknown ``purpose``.
+
+        Source: DeepSeek-R1 §2.3.4 (RL on diverse prompts; harmlessness over the whole response).
         """
         if purpose not in TRAIN_PURPOSES + HELDOUT_PURPOSES:
             raise ValueError(f"unknown purpose {purpose!r}; known: {list(TRAIN_PURPOSES + HELDOUT_PURPOSES)}")
@@ -473,6 +484,24 @@ class RealSource(DataSource):
         kept, dec = self._decontaminate([r for v in pools.values() for r in v], "prompt")
         ids = {r["id"] for r in kept}
         return {k: [r for r in v if r["id"] in ids] for k, v in pools.items()}, dec
+
+    def pretraining_corpus(self, train: list[dict], prompt_fn) -> tuple[list[str], dict[str, int]]:
+        """Documents for a model pretrained here on the real data (``model.base`` unset, e.g. the
+        tiny random model of ``real_smoke``): each train problem with a reference solution as a
+        prompt (``prompt_fn``) followed by its solution in the readable pattern, and each
+        non-reasoning SFT record as prompt + completion, shuffled with the seed.
+
+        Returns:
+            ``(documents, counts)``: counts ``{"solutions", "non_reasoning"}``.
+        """
+        solved = [prompt_fn(r["problem"]) + self._seed_completion(r) for r in train if r.get("solution")]
+        general = [prompt_fn(r["prompt"]) + r["completion"] for r in self.non_reasoning_sft()]
+        docs = solved + general
+        random.Random(f"real-corpus-{self.seed}").shuffle(docs)
+        counts = {"solutions": len(solved), "non_reasoning": len(general)}
+        names = [n for n in dict.fromkeys(r.get("source") for r in train) if n in BENCHMARKS]
+        self._from_files("pretraining_corpus", self._benchmark_paths(names)[0] + self._sft_paths(), docs, **counts)
+        return docs, counts
 
     def student(self) -> StudentSpec:
         """``distillation.student.base`` as a checkpoint, else the policy's base with half its

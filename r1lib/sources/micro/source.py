@@ -26,7 +26,8 @@ class MicroSource(DataSource):
         w = self.profile.world
         train, test = world.make_splits(w.n_train, w.n_test, self.seed, tuple(w.n_operands), w.max_total,
                                         w.test_seed, w.p_zh_prompt)
-        train_recs, test_recs = [p.record() for p in train], [p.record() for p in test]
+        train_recs = [{**p.record(), "source": "micro_train"} for p in train]
+        test_recs = [{**p.record(), "source": "micro_test"} for p in test]
         for name, recs, seed in (("train_problems", train_recs, self.seed),
                                  ("heldout_problems", test_recs, w.test_seed)):
             self._from_generator(name, "r1lib.sources.micro.world.make_splits", seed, recs,
