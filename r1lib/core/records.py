@@ -7,6 +7,7 @@ provenance that each stage records (sha256).
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -17,10 +18,17 @@ __all__ = ["iter_jsonl", "read_jsonl", "sha256_file", "write_jsonl"]
 
 
 def iter_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
-    """Yield ``(line_number, record)`` (1-based) for the non-blank lines of a JSONL file."""
+    """Yield ``(line_number, record)`` (1-based) for the non-blank lines of a JSONL file, read
+    through gzip when its name ends in ``.gz``.
+
+    Raises:
+        FileNotFoundError: a missing file.
+        ValueError: a line that is not a JSON object (file and 1-based line named).
+    """
     if not path.is_file():
         raise FileNotFoundError(f"JSONL file not found: {path}")
-    with path.open("r", encoding="utf-8") as fh:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue

@@ -278,16 +278,36 @@ _CLOSERS = {")", "]", "}"}
 
 
 def _unwrap_text(s: str) -> str:
-    """Replace ``\\text{X}`` (and similar) by ``X``; brace-matched, repeated until stable."""
-    while True:
-        m = _TEXT_CMD.search(s)
-        if not m:
-            return s
-        open_pos = m.end()
-        close = _match_brace(s, open_pos)
-        if close == -1:
-            return s[:m.start()] + s[open_pos + 1:]
-        s = s[:m.start()] + " " + s[open_pos + 1:close] + " " + s[close + 1:]
+    """Replace ``\\text{X}`` (and similar) by `` X ``, nested ones too; brace-matched in one pass.
+
+    An unclosed group loses its command and ``{``; escaped braces (``\\{``) do not count.
+    """
+    if _TEXT_CMD.search(s) is None:
+        return s
+    out: list[str] = []
+    wraps: list[bool] = []  # per open brace: does it open a text command's group?
+    i, n = 0, len(s)
+    while i < n:
+        ch = s[i]
+        if ch == "\\":
+            m = _TEXT_CMD.match(s, i)
+            if m:
+                out.append(" ")
+                wraps.append(True)
+                i = m.end() + 1
+                continue
+            out.append(s[i:i + 2])
+            i += 2
+            continue
+        if ch == "{":
+            wraps.append(False)
+        elif ch == "}" and wraps and wraps.pop():
+            out.append(" ")
+            i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def top_level_split(s: str, seps: str) -> list[str]:
@@ -425,7 +445,7 @@ _GREEK = ("alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|kap
 _VAR = re.compile(r"^(?:[a-df-hj-zA-Z]|\\(?:" + _GREEK + r"))(?:_\{?[A-Za-z0-9]+\}?)?$")
 _NAMED = re.compile(r"^\s*((?:[A-Za-z]|\\(?:" + _GREEK + r"))(?:_\{?[A-Za-z0-9]+\}?)?)\s*=(?!=)(.*)$", re.S)
 _IN = re.compile(r"^\s*(\S+?)\s*\\in(?![A-Za-z])(.*)$", re.S)
-_OPTION_HEAD = re.compile(r"^(?:(?i:option|choice|answer)\s*:?\s*)?"
+_OPTION_HEAD = re.compile(r"^(?:(?i:(?:the\s+)?(?:correct\s+)?(?:option|choice|answer)(?:\s+is)?)\s*:?\s*)?"
                           r"(?:\(\s*(?P<p>[A-Z])\s*\)(?P<ps>\s*[.:])?|(?P<l>[A-Z])\s*(?P<ls>[.):])(?!\d)|(?P<b>[A-Z])$)")
 _OPERATOR_START = re.compile(r"^(?:[-+*/^=_<>!]|\\(?:cdot|times|div|pm|mp)(?![A-Za-z]))")
 _OPTION_ANY = re.compile(r"\(\s*[A-Z]\s*\)|(?<![A-Za-z0-9\\])[A-Z]\s*[.):](?!\d)")
@@ -529,10 +549,10 @@ def answer_shape(answer: str) -> str:
         return UNION
     if is_hedge(flat) or _PM.search(flat):
         return LIST
-    if _is_set(flat):
-        inner = _bracket_group(flat)[1]  # type: ignore[index]
-        if len(top_level_split(inner, ",;")) > 1 or _PM.search(inner):
-            return LIST
+    group = _bracket_group(flat)
+    if group is not None and group[0] == "\\{" and group[2] == "\\}" and (
+            len(top_level_split(group[1], ",;")) > 1 or _PM.search(group[1])):
+        return LIST  # a set of several values
     if _is_interval_or_tuple(flat):
         return TUPLE
     return SINGLE
@@ -565,7 +585,7 @@ def _relation_chain(piece: str) -> tuple[list[str], list[str]] | None:
     return sides, kinds
 
 
-_Bounds = tuple[str, "str | None", bool, "str | None", bool]
+_Bounds = tuple[str, str | None, bool, str | None, bool]
 
 
 def _chain_bounds(sides: list[str], kinds: list[str]) -> _Bounds | None:
@@ -722,7 +742,8 @@ def normalize_answer(statement: str, shape: str | None = None) -> str:
     (not when another label follows); ``LIST``: values joined by "and"/"or" or named
     (``x = 1 or x = 2``, ``k = 45, n = 2``) become a comma list; ``UNION``: intervals, sets and
     inequalities joined by "or"/"and"/commas become a union. In prose ("The answer is $...$.") each
-    math span is rewritten alone. Anything else is returned as it was (after :func:`clean_tex`).
+    math span is rewritten alone. Anything else is returned as it was (after :func:`clean_tex`, and
+    without its delimiters when it is one math span).
     Pure string work, linear in the length; TeX is never evaluated.
 
     Args:
@@ -770,7 +791,7 @@ def _normalize_math(s: str, shape: str | None) -> str:
         form = _collection_form(pieces, used, shape)
         if form is not None:
             return form
-    return s
+    return _strip_math(s)  # "$$ 5.4 \\text{ cents} $$" is read as "5.4 \\text{ cents}"
 
 
 def _expand_pm(flat: str) -> str | None:

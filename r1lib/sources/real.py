@@ -30,11 +30,8 @@ PRM800K (Hendrycks et al. 2021; Lightman et al. 2023), CMATH (Wei et al. 2023), 
 
 from __future__ import annotations
 
-import gzip
-import json
 import random
 import re
-from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 
@@ -81,29 +78,6 @@ def data_file(root: Path, rel: str) -> Path:
         raise FileNotFoundError(f"real data source: file {path} not found; set data_root in the profile or "
                                 f"${DATA_ROOT_ENV} to a folder that holds {rel}")
     return path
-
-
-def iter_records(path: Path) -> Iterator[tuple[int, dict]]:
-    """``(line_number, object)`` of a JSONL file, gzipped when its name ends in ``.gz``.
-
-    Raises:
-        FileNotFoundError: a missing file.
-        ValueError: a line that is not a JSON object (file and 1-based line named).
-    """
-    if not path.name.endswith(".gz"):
-        yield from iter_jsonl(path)
-        return
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}: line {lineno}: malformed JSON: {exc.msg}") from exc
-            if not isinstance(obj, dict):
-                raise ValueError(f"{path}: line {lineno}: expected a JSON object, got {type(obj).__name__}")
-            yield lineno, obj
 
 
 def required(obj: dict, field: str, path: Path, lineno: int) -> str:
@@ -167,7 +141,7 @@ def load_sft_data(data_root: str | None, files: list[str], name: str, author: st
 
 def _sft_rows(path: Path, rel: str, name: str, author: str, limit: int | None) -> list[dict]:
     out = []
-    for lineno, obj in iter_records(path):
+    for lineno, obj in iter_jsonl(path):
         if limit is not None and len(out) >= limit:
             break
         where = f"{path}: line {lineno} (id {obj.get('id', '?')})"
@@ -195,7 +169,7 @@ def _hh_rows(path: Path) -> list[dict]:
         ValueError: a line without ``chosen``/``rejected`` or without a human turn (file, line).
     """
     out = []
-    for lineno, obj in iter_records(path):
+    for lineno, obj in iter_jsonl(path):
         chosen, rejected = (hh_turns(required(obj, f, path, lineno)) for f in ("chosen", "rejected"))
         humans = [t for role, t in chosen if role == "Human"]
         if not humans or not rejected:
@@ -416,7 +390,7 @@ class RealSource(DataSource):
         paths = [data_file(self.root, f) for f in self.profile.data.real.helpfulness_files]
         pairs = []
         for path in paths:
-            for lineno, obj in iter_records(path):
+            for lineno, obj in iter_jsonl(path):
                 prompt, chosen, rejected = (required(obj, f, path, lineno) for f in ("prompt", "chosen", "rejected"))
                 lang = language_of(prompt, obj.get("language"))
                 pairs.append({"id": f"{path.name.split('.')[0]}/{obj.get('id', lineno)}", "prompt": prompt,
