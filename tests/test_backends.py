@@ -30,7 +30,7 @@ def _reset_backend():
 def test_gpu_profiles_load_with_real_models(name):
     p = load_profile(name)
     assert p.model.base == "Qwen/Qwen2.5-Math-1.5B" and p.distillation.student.base == "Qwen/Qwen2.5-0.5B"
-    assert p.problems.train == ["gsm8k_train", "math_train"]
+    assert p.problems.train == ["gsm8k_train", "math_train", "cmath_dev"] and p.data.source == "real"
     assert {"math500", "aime24", "aime25", "amc23", "gsm8k_test"} <= set(p.evaluation.benchmarks)
     assert p.model.backend == ("hf" if name == "multi_gpu" else "unsloth")  # ZeRO-3 shards transformers models
 
