@@ -18,9 +18,9 @@ from importlib import metadata
 from pathlib import Path
 
 from r1lib.core.paths import REPO_ROOT
-from r1lib.machinery.config import STAGES, load_profile, stage_hash
 from r1lib.core.profile import Profile
 from r1lib.engine import backends
+from r1lib.machinery.config import STAGES, load_profile, stage_hash
 from r1lib.recipe.equivalence import default_counters
 from r1lib.sources.registry import open_source
 

@@ -58,8 +58,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from r1lib.recipe.answer import _outside_think
 from r1lib.core.records import read_jsonl
+from r1lib.recipe.answer import _outside_think
 
 __all__ = [
     "CODE_BENCHMARKS",

@@ -28,6 +28,7 @@ from r1lib.recipe.generation import sample
 from r1lib.recipe.language import is_mixed, target_language_share
 from r1lib.recipe.templates import make_prompt, readable_ok
 
+
 def _answer_block(completion: str) -> str | None:
     m = re.search(r"<answer>(.*?)</answer>", completion, flags=re.S)
     return m.group(1).strip() if m else None

@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from r1lib.core.profile import RewardModelConfig
 from r1lib.core.formats import summary_of
+from r1lib.core.profile import RewardModelConfig
 from r1lib.recipe.models import load_tokenizer
 from r1lib.recipe.rewards import completion_text, get_reward_funcs, only_for
 from r1lib.recipe.templates import make_prompt, rl_records

@@ -24,18 +24,16 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+import r1lib.recipe.equivalence as verify
+import r1lib.recipe.generation as generation
 from r1lib.core.profile import SFTConfig
 from r1lib.engine import backends
 from r1lib.engine import launcher as launch
 from r1lib.recipe.evaluation import judge
 from r1lib.recipe.language import is_language_mixed
 from r1lib.recipe.models import load_policy
-from r1lib.recipe.templates import make_prompt
-from r1lib.recipe.templates import readable_ok
-from r1lib.recipe.training import _common_args, patch_trl_for_cpu
-from r1lib.recipe.training import _jsonl_callback, train_and_save
-import r1lib.recipe.equivalence as verify
-import r1lib.recipe.generation as generation
+from r1lib.recipe.templates import make_prompt, readable_ok
+from r1lib.recipe.training import _common_args, _jsonl_callback, patch_trl_for_cpu, train_and_save
 
 __all__ = ["make_sft_trainer", "rejection_sample", "run_sft"]
 

@@ -26,8 +26,15 @@ from r1lib.core.profile import GRPOConfig, PretrainConfig, RuntimeConfig
 from r1lib.engine import backends
 from r1lib.engine import launcher as launch
 from r1lib.recipe.evaluation import evaluate_benchmark
-from r1lib.recipe.models import (count_parameters, drop_layers, load_policy, load_tokenizer, new_micro_model,
-                                 save_policy, save_tokenizer)
+from r1lib.recipe.models import (
+    count_parameters,
+    drop_layers,
+    load_policy,
+    load_tokenizer,
+    new_micro_model,
+    save_policy,
+    save_tokenizer,
+)
 from r1lib.recipe.rewards import get_reward_funcs
 from r1lib.recipe.templates import make_prompt
 

@@ -135,13 +135,25 @@ class DataSource(ABC):
 
     # ---------------------------------------------------------------- provenance
 
-    def _from_files(self, artifact: str, paths: list[Path], records: list, **counts) -> None:
-        files = [{"path": str(p), "sha256": sha256_file(p)} for p in dict.fromkeys(paths)]
-        self.provenance[artifact] = {"source": self.name, "files": files, "count": len(records), **counts}
+    def _record(self, artifact: str, entry: dict, accumulate: bool = False) -> None:
+        """Store ``entry`` for ``artifact`` (replacing an earlier one); with ``accumulate`` an earlier
+        entry's count is added and its files kept (02 draws few-shot and hand-written seed examples)."""
+        prev = self.provenance.get(artifact) if accumulate else None
+        if prev is not None:
+            entry["count"] += prev["count"]
+            if "files" in entry:
+                entry["files"] = list({f["path"]: f for f in prev.get("files", []) + entry["files"]}.values())
+        self.provenance[artifact] = entry
 
-    def _from_generator(self, artifact: str, generator: str, seed, records: list, **counts) -> None:
-        self.provenance[artifact] = {"source": self.name, "generator": generator, "seed": seed,
-                                     "count": len(records), **counts}
+    def _from_files(self, artifact: str, paths: list[Path], records: list, accumulate: bool = False,
+                    **counts) -> None:
+        files = [{"path": str(p), "sha256": sha256_file(p)} for p in dict.fromkeys(paths)]
+        self._record(artifact, {"source": self.name, "files": files, "count": len(records), **counts}, accumulate)
+
+    def _from_generator(self, artifact: str, generator: str, seed, records: list, accumulate: bool = False,
+                        **counts) -> None:
+        self._record(artifact, {"source": self.name, "generator": generator, "seed": seed,
+                                "count": len(records), **counts}, accumulate)
 
     # ---------------------------------------------------------------- what stages consume
 

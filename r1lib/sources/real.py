@@ -315,10 +315,9 @@ class RealSource(DataSource):
         picked = rng.sample(eligible, min(n, len(eligible)))
         out = [{"id": r["id"], "problem": r["problem"], "answer": r["answer"], "language": r.get("language", "en"),
                 "completion": self._seed_completion(r)} for r in picked]
-        before = self.provenance.get("seed_examples", {}).get("count", 0)  # 02 draws seeds twice
         names = [s for s in dict.fromkeys(r.get("source") for r in picked) if s in BENCHMARKS]
-        self._from_files("seed_examples", self._benchmark_paths(names)[0], out, eligible=len(eligible))
-        self.provenance["seed_examples"]["count"] += before
+        self._from_files("seed_examples", self._benchmark_paths(names)[0], out, accumulate=True,
+                         eligible=len(eligible))
         return out
 
     @staticmethod

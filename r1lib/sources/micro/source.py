@@ -39,9 +39,8 @@ class MicroSource(DataSource):
         picked = rng.sample(pool, min(n, len(pool)))
         out = [{"id": r["id"], "problem": r["problem"], "answer": r["answer"], "language": r.get("language", "en"),
                 "completion": world.example_completion(world.Problem.from_record(r))} for r in picked]
-        before = self.provenance.get("seed_examples", {}).get("count", 0)  # 02 draws seeds twice
-        self._from_generator("seed_examples", "r1lib.sources.micro.world.example_completion", self.seed, out)
-        self.provenance["seed_examples"]["count"] += before
+        self._from_generator("seed_examples", "r1lib.sources.micro.world.example_completion", self.seed, out,
+                             accumulate=True)
         return out
 
     def non_reasoning_sft(self) -> list[dict]:

@@ -36,8 +36,8 @@ import random
 import re
 from dataclasses import dataclass
 
-from r1lib.core.profile import CorpusConfig
 from r1lib.core.formats import SUMMARY, readable
+from r1lib.core.profile import CorpusConfig
 
 PROBLEM_PREFIX = {"en": "Compute ", "zh": "计算 "}
 """How a problem is posed in each language."""
