@@ -229,9 +229,10 @@ class DistillationConfig(_Section):
     n: int = Field(4, gt=0)                # teacher samples per prompt, filtered as in 04
     general: int = Field(300, ge=0)        # general prompts answered by the teacher
     sft: SFTConfig = SFTConfig(steps=600)
-    # student_rl: GRPO on the student's own base for the distillation's wall-clock budget
+    # student_rl: GRPO on the student's own base with the distillation SFT's compute
     grpo: GRPOConfig = GRPOConfig(steps=400)
-    budget_scale: float = Field(1.0, gt=0)  # student_rl gets budget_scale × distillation wall time
+    budget_scale: float = Field(1.0, gt=0)  # student_rl gets budget_scale × the distillation SFT's
+                                           # compute (model FLOPs, r1lib.recipe.training.grpo_flops)
     filter_teacher: bool = True            # False keeps every teacher sample (smoke runs, whose
                                            # untrained teacher passes no filter)
 
@@ -321,6 +322,10 @@ class RuntimeConfig(_Section):
     # --- several GPUs (TRL + accelerate / DeepSpeed; never a home-made engine) ---
     num_processes: int = Field(1, gt=0)   # training processes (GPUs) for `accelerate launch`
     accelerate_config: str | None = None  # accelerate YAML, e.g. params/accelerate/zero3.yaml
+    # --- independent jobs of a stage on the CPU (r1lib.engine.parallel) ---
+    parallel_jobs: int | None = Field(None, gt=0)  # processes for 03's two runs, 05's two RMs, 07's
+                                          # checkpoints; None: one per core. Each job runs with one
+                                          # torch thread, so the numbers do not depend on this
 
     @model_validator(mode="after")
     def _check(self):

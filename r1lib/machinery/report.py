@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import html
 import json
 from pathlib import Path
@@ -48,6 +49,20 @@ window.addEventListener('load', function () {
 
 def _table(df: pd.DataFrame, floatfmt: str = "{:.3f}") -> str:
     return df.to_html(border=0, na_rep="", float_format=lambda v: floatfmt.format(v), escape=True)
+
+
+REPORT_PHASES = ("training", "generation", "verification", "reward_model", "loading")  # r1lib.core.timing
+
+
+def _stage_table(stages: list[dict]) -> str:
+    """Status, hash and seconds per stage: the whole wall time (kernel start-up included) and
+    the phases of :mod:`r1lib.core.timing`, with a total row."""
+    if not stages:
+        return "<p>none</p>"
+    df = pd.DataFrame(stages).set_index("stage")
+    num = [c for c in df.columns if c.endswith("_s")]
+    df.loc["total"] = {**{c: df[c].sum(min_count=1) for c in num}, "status": "", "config_hash": ""}
+    return _table(df, "{:.1f}")
 
 
 def _figure(path: Path, root: Path) -> str:
@@ -103,14 +118,21 @@ def build_report(run_dir: str | Path) -> str:
     if not manifest_path.exists():
         raise FileNotFoundError(f"{manifest_path} not found: not a run directory (run r1lib.machinery.pipeline first)")
     m = json.loads(manifest_path.read_text())
-    stages, figures = [], []
+    stages, figures, seen = [], [], set()
     for st in STAGES:
         rec = read_stage(run_dir, st)
         if rec is None:
             continue
+        timings = rec.get("timings") or {}
+        phases = timings.get("phases") or {}
         stages.append({"stage": st, "status": rec.get("status"), "config_hash": rec.get("config_hash"),
-                       "timed_s": round(sum((rec.get("timings") or {}).values()), 1)})
-        figures += [_figure(p, run_dir) for p in sorted((run_dir / st / "figures").glob("*.png"))]
+                       "wall_s": timings.get("wall", float("nan")),
+                       **{f"{ph}_s": phases.get(ph, 0.0) for ph in REPORT_PHASES}})
+        for p in sorted((run_dir / st / "figures").glob("*.png")):
+            digest = hashlib.sha256(p.read_bytes()).hexdigest()
+            if digest not in seen:  # a stage that shows an upstream figure again copies its file
+                seen.add(digest)
+                figures.append(_figure(p, run_dir))
     aha = (read_stage(run_dir, "08_aha_moment") or {}).get("metrics", {})
     aha_line = ""
     if aha:
@@ -133,7 +155,7 @@ def build_report(run_dir: str | Path) -> str:
 <p class="meta">seed {m.get('seed')} · git {esc['git_sha'][:12]} · written {esc['written']}
 · Python {esc['python']} · {hw.get('cpus', '?')} CPUs, CUDA {html.escape(str(hw.get('cuda')))}<br>
 {html.escape(packages)}</p>
-<h2>Stages</h2>{_table(pd.DataFrame(stages).set_index('stage'), '{:.1f}') if stages else '<p>none</p>'}
+<h2>Stages</h2>{_stage_table(stages)}
 <h2>Evaluation (07)</h2>{summary_table}
 <h2>Figures</h2>{''.join(figures)}
 <h2>Aha moment (08)</h2>{aha_line}{_episodes(run_dir)}

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from r1lib.core.paths import REPO_ROOT
 from r1lib.core.profile import Profile
+from r1lib.core.timing import phase_totals
+from r1lib.core.timing import reset as reset_phases
 from r1lib.engine import backends
 from r1lib.machinery.config import STAGES, load_profile, stage_hash
 from r1lib.recipe.equivalence import default_counters
@@ -131,6 +133,7 @@ class Stage:
         """
 
         cfg = load_profile(profile, overrides)
+        reset_phases()  # this stage's phases only (a kernel may open several stages)
         backends.use(cfg)  # model.backend and runtime: hf/unsloth, hf/vllm, GPUs
         rd = Path(run_dir) if run_dir else default_run_dir(cfg.name)
         st = cls(name, cfg, rd)
@@ -194,6 +197,10 @@ class Stage:
     def complete(self, metrics: dict) -> dict:
         """Mark the stage complete with its final scalar metrics; returns the record.
 
+        ``timings`` holds the notebook's own ``stage.timer`` blocks and ``phases``: the seconds
+        this process spent per phase (training, generation, verification, reward_model, loading;
+        :mod:`r1lib.core.timing`). The pipeline adds ``wall``, the whole stage's seconds.
+
         The record's ``provenance`` is what the stage took from its data source
         (:attr:`r1lib.sources.base.DataSource.provenance`: per artifact the files with their sha256,
         or the generator and seed, the counts and the decontamination counts).
@@ -206,8 +213,9 @@ class Stage:
         counters = default_counters()
         if counters is not None and "verifier" not in metrics:
             metrics = {**metrics, "verifier": counters}
+        timings = {**self.timings, "phases": phase_totals()}
         rec = {"status": "complete", "config_hash": self.config_hash,
-               "artifacts": self.artifacts, "timings": self.timings, "metrics": metrics,
+               "artifacts": self.artifacts, "timings": timings, "metrics": metrics,
                "data_source": self.source.name, "provenance": self.source.provenance}
         if STAGES[self.name].get("optional"):
             rec["inputs"] = self.inputs
@@ -215,6 +223,12 @@ class Stage:
         return rec
 
     def _write(self, rec: dict) -> None:
-        tmp = self.dir / "stage.json.tmp"
-        tmp.write_text(json.dumps(rec, indent=2, default=float) + "\n")
-        os.replace(tmp, self.dir / "stage.json")
+        write_stage(self.run_dir, self.name, rec)
+
+
+def write_stage(run_dir: str | Path, stage: str, rec: dict) -> None:
+    """Write ``stage``'s ``stage.json`` atomically (a temporary file, then a rename)."""
+    folder = Path(run_dir) / stage
+    tmp = folder / "stage.json.tmp"
+    tmp.write_text(json.dumps(rec, indent=2, default=float) + "\n")
+    os.replace(tmp, folder / "stage.json")

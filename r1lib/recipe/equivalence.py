@@ -20,6 +20,7 @@ import contextlib
 import logging
 import math
 import multiprocessing
+import multiprocessing.util
 import os
 import re
 import threading
@@ -28,6 +29,8 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from typing import Self
 
+from r1lib.core.timing import timed
+from r1lib.engine import parallel
 from r1lib.recipe.answer import (
     COLLECTIONS,
     answer_shape,
@@ -394,6 +397,7 @@ class Verifier:
     def _chunk_size(self, n: int) -> int:
         return max(1, min(32, math.ceil(n / (4 * self.n_workers))))
 
+    @timed("verification")
     def _run_many(self, tasks: Sequence[_Task]) -> list[bool | None]:
         """Answer tasks in order: cache, fast path, then one batched round-trip to the pool."""
         with self._lock:
@@ -527,6 +531,10 @@ def get_verifier() -> Verifier:
                 raise ValueError(f"R1_VERIFY_WORKERS must be a positive integer, got {raw!r}") from None
             _DEFAULT = Verifier(n_workers=n)
             atexit.register(_DEFAULT.close)
+            # in a multiprocessing worker (r1lib.engine.parallel) the pool must close before the
+            # worker joins its children at exit, which comes before atexit (and a graceful shutdown
+            # there waits forever): its workers are killed
+            multiprocessing.util.Finalize(_DEFAULT, _DEFAULT._kill_pool, exitpriority=10)
         return _DEFAULT
 
 
@@ -537,6 +545,17 @@ def default_counters() -> dict[str, int] | None:
     """
     with _DEFAULT_LOCK:
         return None if _DEFAULT is None else dict(_DEFAULT.counters)
+
+
+def add_counters(counters: dict[str, int]) -> None:
+    """Add counts made in another process (a parallel job's verifier) to the default verifier's."""
+    v = get_verifier()
+    with v._lock:
+        for k, n in counters.items():
+            v.counters[k] = v.counters.get(k, 0) + int(n)
+
+
+parallel.register_state("verifier", default_counters, add_counters)
 
 
 # --------------------------------------------------------------------------------------------

@@ -32,9 +32,11 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from r1lib.core.formats import summary_of
+from r1lib.core.profile import EvaluationConfig
 from r1lib.recipe.equivalence import batch_answers_correct, first_answer, get_verifier
 from r1lib.recipe.generation import sample
 from r1lib.recipe.language import mixed_language_rate
+from r1lib.recipe.models import load_policy
 from r1lib.recipe.templates import make_prompt
 
 __all__ = [
@@ -472,6 +474,48 @@ def evaluate_general(model, tok, checkpoint: str, records: list[dict], max_new_t
            "n": {c: sum(r["category"] == c for r in records) for c in sorted({r["category"] for r in records})},
            "k": k}
     return row, samples
+
+
+def evaluate_checkpoint(checkpoint: str, path: str, benchmarks: dict[str, list[dict]],
+                        ev: EvaluationConfig, seed: int, primary: str,
+                        general_records: list[dict] | None = None) -> dict:
+    """Evaluate one checkpoint on every benchmark as notebook 07 does (a job that
+    :func:`r1lib.engine.parallel.run_jobs` can run in a worker).
+
+    Args:
+        checkpoint, path: the checkpoint's name and folder (:func:`r1lib.recipe.models.load_policy`).
+        benchmarks: ``{benchmark: problems}``; each is scored with its ``ev.benchmarks`` entry (k,
+            max_new_tokens) at ``ev.temperature`` / ``ev.top_p``.
+        primary: the benchmark that also gets greedy accuracy (when ``ev.greedy``) and, with
+            ``general_records``, the general-prompt columns.
+        general_records: held-out general prompts (:func:`evaluate_general`); None: not scored.
+
+    Returns:
+        ``{"rows": [row per benchmark], "samples": [one dict per completion, general ones with
+        benchmark "general"], "greedy": greedy pass@1 on ``primary`` or None}``.
+    """
+    model, tok = load_policy(str(path))
+    rows, samples, greedy = [], [], None
+    for name, recs in benchmarks.items():
+        b = ev.benchmarks[name]
+        row, s = evaluate_benchmark(model, tok, checkpoint, name, recs, b.k, b.max_new_tokens, ev.temperature,
+                                    ev.top_p, ev.batch_size, ev.max_prompt_tokens, seed=seed)
+        rows.append(row)
+        samples += s
+        if name != primary:
+            continue
+        if ev.greedy:
+            g, _ = evaluate_benchmark(model, tok, checkpoint, name, recs, 1, b.max_new_tokens, greedy=True,
+                                      batch_size=ev.batch_size, max_prompt_tokens=ev.max_prompt_tokens)
+            greedy = g["pass@1"]
+        if general_records is not None:
+            grow, gs = evaluate_general(model, tok, checkpoint, general_records, seed=seed,
+                                        batch_size=ev.batch_size)
+            row.update({k: grow[k] for k in ("refusal_rate", "self_cognition_acc", "benign_acc",
+                                              "false_refusal_rate")})
+            samples += [{"checkpoint": checkpoint, "benchmark": "general", "problem_id": g["prompt_id"],
+                         "sample": g["sample"], "completion": g["completion"], "correct": g["ok"]} for g in gs]
+    return {"rows": rows, "samples": samples, "greedy": greedy}
 
 
 # ----------------------------------------------------------------------------- general prompts

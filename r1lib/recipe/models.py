@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 from transformers.utils import logging as hf_logging
 
+from r1lib.core.timing import timed
 from r1lib.engine import backends
 
 hf_logging.disable_progress_bar()  # no "Loading weights" bars in notebooks and logs
@@ -160,6 +161,7 @@ def new_micro_model(tok, hidden_size: int, num_layers: int, num_heads: int,
     return Qwen2ForCausalLM(cfg)
 
 
+@timed("loading")
 def load_policy(path: str, backend: str | None = None, device: str | None = None, dtype: str | None = None):
     """Load a causal LM and its tokenizer: a local checkpoint folder or a hub id.
 

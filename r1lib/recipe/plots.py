@@ -6,6 +6,7 @@ figure can be restyled without re-running training; ``save`` writes PNG and SVG.
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -20,6 +21,23 @@ from r1lib.recipe.analysis import smooth
 
 sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
 
+# pipeline order; each checkpoint keeps one colour in every figure of a run
+CHECKPOINTS = ("base", "r1_zero", "cold_start", "reasoning_rl", "reasoning_rl_no_lang", "sft", "r1",
+               "student_distilled", "student_rl")
+_PALETTE = sns.color_palette("colorblind", 10)
+
+
+def checkpoint_color(name: str):
+    """The colour of checkpoint ``name`` (an RGB tuple) in every figure: the colour-blind-safe
+    palette in pipeline order; any other name gets the palette's tenth colour."""
+    return _PALETTE[CHECKPOINTS.index(name)] if name in CHECKPOINTS else _PALETTE[9]
+
+
+def ordered_checkpoints(names) -> list[str]:
+    """``names`` (deduplicated) in pipeline order; names outside :data:`CHECKPOINTS` last."""
+    names = list(dict.fromkeys(names))
+    return [c for c in CHECKPOINTS if c in names] + [c for c in names if c not in CHECKPOINTS]
+
 
 def save(fig, out_dir: str | Path, name: str, formats=("png", "svg")) -> list[Path]:
     """Save ``fig`` as ``out_dir/name.{png,svg}`` (150 dpi PNG); returns the paths."""
@@ -30,6 +48,21 @@ def save(fig, out_dir: str | Path, name: str, formats=("png", "svg")) -> list[Pa
         p = out_dir / f"{name}.{fmt}"
         fig.savefig(p, dpi=150, bbox_inches="tight")
         paths.append(p)
+    return paths
+
+
+def copy(src_dir: str | Path, src_name: str, out_dir: str | Path, name: str,
+         formats=("png", "svg")) -> list[Path]:
+    """Copy an upstream stage's saved figure (``src_dir/src_name.{png,svg}``) to
+    ``out_dir/name.*`` instead of drawing the same data twice: the report shows a figure once
+    (it skips files with the same bytes). Raises FileNotFoundError when the source is missing."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in formats:
+        dst = out_dir / f"{name}.{fmt}"
+        shutil.copyfile(Path(src_dir) / f"{src_name}.{fmt}", dst)
+        paths.append(dst)
     return paths
 
 
@@ -68,29 +101,56 @@ def plot_training_curves(steps: pd.DataFrame, title: str, window: int = 9,
     return fig
 
 
-def plot_eval_bars(table: pd.DataFrame, metric: str = "pass@1"):
-    """Grouped bars: ``metric`` per benchmark (x) and checkpoint (hue), with the 95 % interval
-    from ``pass@1_ci95`` when plotting pass@1."""
-    fig, ax = plt.subplots(figsize=(8, 4))
-    benches = list(dict.fromkeys(table.benchmark))
-    ckpts = list(dict.fromkeys(table.checkpoint))
-    width = 0.8 / len(ckpts)
-    for j, ck in enumerate(ckpts):
-        sub = table[table.checkpoint == ck].set_index("benchmark").reindex(benches)
-        xs = [i + (j - (len(ckpts) - 1) / 2) * width for i in range(len(benches))]
-        yerr = None
-        if metric == "pass@1" and "pass@1_ci95" in sub:
-            lo = [v - ci[0] if isinstance(ci, (list, tuple)) else 0
-                  for v, ci in zip(sub[metric], sub["pass@1_ci95"])]
-            hi = [ci[1] - v if isinstance(ci, (list, tuple)) else 0
-                  for v, ci in zip(sub[metric], sub["pass@1_ci95"])]
-            yerr = [lo, hi]
-        bars = ax.bar(xs, sub[metric], width, yerr=yerr, capsize=3, label=ck)
-        ax.bar_label(bars, fmt="%.3f", padding=2, fontsize=8)  # zeros stay readable
-    ax.set_xticks(range(len(benches)), benches)
-    ax.set(ylabel=f"{metric} (share of problems)", ylim=(0, 1.05), xlabel="benchmark",
-           title=f"{metric} by checkpoint (T=0.6, top-p 0.95; bars: 95 % bootstrap CI)")
-    ax.legend(title="checkpoint")
+def plot_eval(table: pd.DataFrame, primary: str = "micro_test", temperature: float = 0.6,
+              top_p: float = 0.95):
+    """The evaluation at a glance (07): ``primary``'s pass@1 per checkpoint in pipeline order
+    with its 95 % interval and cons@k, beside a table of every other benchmark's pass@1.
+
+    Args:
+        table: 07's rows (``checkpoint``, ``benchmark``, ``n``, ``k``, ``pass@1``,
+            ``pass@1_ci95`` as ``[lo, hi]``, ``cons@k``).
+        primary: the benchmark drawn as bars (the RL task's held-out set).
+
+    Returns:
+        The figure: left, horizontal bars (value printed beside each interval); right, a
+        heat-map table (checkpoints × benchmarks, pass@1 printed in every cell, so honest zeros
+        read as zeros), absent when ``primary`` is the only benchmark.
+    """
+    others = [b for b in dict.fromkeys(table.benchmark) if b != primary]
+    ckpts = ordered_checkpoints(table.checkpoint)
+    main = table[table.benchmark == primary].set_index("checkpoint").reindex(ckpts)
+    fig, axes = plt.subplots(1, 2 if others else 1, figsize=(15 if others else 8, 0.45 * len(ckpts) + 2.2),
+                             gridspec_kw={"width_ratios": [1.3, 1]} if others else None, squeeze=False)
+    ax = axes[0, 0]
+    ys = list(range(len(ckpts)))[::-1]
+    vals = main["pass@1"].to_numpy(dtype=float)
+    ci = [c if isinstance(c, (list, tuple)) else (v, v) for c, v in zip(main["pass@1_ci95"], vals)]
+    err = [[v - c[0] for c, v in zip(ci, vals)], [c[1] - v for c, v in zip(ci, vals)]]
+    ax.barh(ys, vals, xerr=err, capsize=3, color=[checkpoint_color(c) for c in ckpts], height=0.7)
+    ax.set_xlim(0, 1.45)  # room right of 1.0 for a column of the figures, clear of the bars
+    ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    ax.axvline(1.0, color="lightgrey", lw=1)
+    for y, v, c in zip(ys, vals, ci):
+        ax.annotate(f"{v:.3f} [{c[0]:.2f}, {c[1]:.2f}]", (1.03, y), va="center", fontsize=9)
+    if "cons@k" in main:
+        ax.scatter(main["cons@k"], ys, marker="D", s=28, color="black", zorder=3,
+                   label=f"cons@{int(main['k'].max())}")
+        ax.legend(loc="lower right", fontsize=9, framealpha=0.9)
+    ax.set_yticks(ys, ckpts)
+    n, k = int(main["n"].max()), int(main["k"].max())
+    ax.set(xlabel="pass@1 (share of problems); whiskers and [ ]: 95 % bootstrap interval",
+           title=f"{primary}: {n} held-out problems x k={k} samples (T={temperature}, top-p {top_p})")
+    if others:
+        grid = table[table.benchmark.isin(others)].pivot(index="checkpoint", columns="benchmark", values="pass@1")
+        grid = grid.reindex(index=ckpts, columns=others)
+        sizes = table[table.benchmark.isin(others)].groupby("benchmark")["n"].max()
+        grid.columns = [f"{b} (n={int(sizes[b])})" for b in others]
+        sns.heatmap(grid, ax=axes[0, 1], annot=True, fmt=".3f", cmap="Blues", vmin=0,
+                    vmax=max(0.1, float(grid.max().max())), cbar_kws={"label": "pass@1"},
+                    annot_kws={"fontsize": 8}, linewidths=0.5)
+        axes[0, 1].set(xlabel="", ylabel="", title="real benchmarks: pass@1 (k=1 unless the profile says more)")
+        axes[0, 1].tick_params(axis="x", labelsize=8)
+        plt.setp(axes[0, 1].get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")
     fig.tight_layout()
     return fig
 
@@ -130,10 +190,12 @@ def plot_compare(frames: dict[str, pd.DataFrame], y: str, ylabel: str, title: st
     """One line per run (``frames``: run name -> frame with ``x`` and ``y``), e.g. held-out
     pass@1 or the mixed-language rate of the runs with and without the language reward;
     ``reference`` draws labelled horizontal lines (e.g. R1-Zero's final pass@1); ``logx``: a
-    base-2 logarithmic x axis (pass@k against k)."""
+    base-2 logarithmic x axis (pass@k against k). A run named after a checkpoint takes that
+    checkpoint's colour (:func:`checkpoint_color`)."""
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for name, df in frames.items():
-        ax.plot(df[x], df[y], marker="o", ms=3, lw=2, label=name)
+        color = checkpoint_color(name) if name in CHECKPOINTS else None
+        ax.plot(df[x], df[y], marker="o", ms=3, lw=2, label=name, color=color)
     for name, v in (reference or {}).items():
         ax.axhline(v, ls=":", color="grey")
         ax.annotate(f"{name} = {v:.3f}", (ax.get_xlim()[0], v), textcoords="offset points",

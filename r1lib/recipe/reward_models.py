@@ -29,6 +29,7 @@ import torch
 
 from r1lib.core.formats import summary_of
 from r1lib.core.profile import RewardModelConfig
+from r1lib.core.timing import timed
 from r1lib.recipe.models import load_tokenizer
 from r1lib.recipe.rewards import completion_text, get_reward_funcs, only_for
 from r1lib.recipe.templates import make_prompt, rl_records
@@ -155,7 +156,7 @@ def train_reward_model(base_path, pairs: list[dict], cfg: RewardModelConfig, out
     n_pairs = len(trainer.train_dataset)
     if n_pairs == 0:
         raise ValueError(f"every pair is longer than max_length={cfg.max_length} tokens")
-    train_s, final_loss = train_and_save(trainer, tok, out_dir)
+    train_s, final_loss = train_and_save(trainer, tok, out_dir, desc=f"reward model {Path(out_dir).name}")
     return {"rm_steps": cfg.steps, "train_s": round(train_s, 1), "final_loss": final_loss,
             "rm_pairs": n_pairs}
 
@@ -184,6 +185,7 @@ def load_reward_model(path, device: str | None = None):
     return model, tok
 
 
+@timed("reward_model")
 @torch.no_grad()
 def score(model, tok, texts: list[str], batch_size: int = 64, max_length: int | None = None) -> np.ndarray:
     """Reward of each text: the RM's single logit at the text's last token.

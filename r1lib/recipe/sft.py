@@ -31,9 +31,9 @@ from r1lib.engine import backends
 from r1lib.engine import launcher as launch
 from r1lib.recipe.evaluation import judge
 from r1lib.recipe.language import is_language_mixed
-from r1lib.recipe.models import load_policy
+from r1lib.recipe.models import count_parameters, load_policy
 from r1lib.recipe.templates import make_prompt, readable_ok
-from r1lib.recipe.training import _common_args, _jsonl_callback, patch_trl_for_cpu, train_and_save
+from r1lib.recipe.training import _common_args, _jsonl_callback, patch_trl_for_cpu, sft_flops, train_and_save
 
 __all__ = ["make_sft_trainer", "rejection_sample", "run_sft"]
 
@@ -121,10 +121,12 @@ def run_sft(model_path, records: list[dict], cfg: SFTConfig, out_dir: Path, seed
         metrics_path: ``metrics.jsonl`` to append per-step loss, lr, token accuracy to.
 
     Returns:
-        ``{"sft_steps", "train_s", "final_loss", "examples", "truncated"}``: optimisation
-        steps, wall seconds of ``train()``, the last logged loss (nats per completion token),
-        training examples after TRL's preparation, and how many of them were cut at
-        ``max_length`` (their EOS is not trained).
+        ``{"sft_steps", "train_s", "final_loss", "examples", "truncated", "trained_tokens",
+        "parameters", "train_flops"}``: optimisation steps, wall seconds of ``train()``, the
+        last logged loss (nats per completion token), training examples after TRL's
+        preparation, how many of them were cut at ``max_length`` (their EOS is not trained),
+        the tokens TRL counted through the model (prompt and completion, no padding), and
+        their compute (:func:`r1lib.recipe.training.sft_flops`, 6 N per token).
 
     Raises:
         FileNotFoundError: a local ``model_path`` that does not exist.
@@ -144,9 +146,12 @@ def run_sft(model_path, records: list[dict], cfg: SFTConfig, out_dir: Path, seed
                                callbacks=[_jsonl_callback(Path(metrics_path), None)])
     ds = trainer.train_dataset
     truncated = sum(1 for lab in ds["labels"] if lab[-1] != tok.eos_token_id)
-    train_s, final_loss = train_and_save(trainer, tok, out_dir)
+    train_s, final_loss = train_and_save(trainer, tok, out_dir, desc=f"SFT {Path(out_dir).name}")
+    tokens = max((int(h["num_tokens"]) for h in trainer.state.log_history if "num_tokens" in h), default=0)
+    n_params = count_parameters(model)
     return {"sft_steps": cfg.steps, "train_s": round(train_s, 1), "final_loss": final_loss,
-            "examples": len(ds), "truncated": truncated}
+            "examples": len(ds), "truncated": truncated, "trained_tokens": tokens,
+            "parameters": n_params, "train_flops": sft_flops(n_params, tokens)}
 
 
 # ----------------------------------------------------------------------------- rejection sampling

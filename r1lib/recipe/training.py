@@ -23,9 +23,12 @@ import torch
 import torch.nn.functional as F
 
 from r1lib.core.profile import GRPOConfig, PretrainConfig, RuntimeConfig
+from r1lib.core.progress import Progress
+from r1lib.core.timing import phase, timed
 from r1lib.engine import backends
 from r1lib.engine import launcher as launch
 from r1lib.recipe.evaluation import evaluate_benchmark
+from r1lib.recipe.generation import cpu_cache
 from r1lib.recipe.models import (
     count_parameters,
     drop_layers,
@@ -151,6 +154,38 @@ def truncate_jsonl(path: Path, max_step: int) -> int:
     return dropped
 
 
+PROGRESS_KEYS = {"loss": "loss", "reward": "reward", "rewards/accuracy/mean": "accuracy",
+                 "completions/mean_length": "length", "kl": "kl"}  # what the bars show
+
+
+def _progress_callback(desc: str):
+    """A callback that drives a :class:`r1lib.core.progress.Progress` bar: optimizer steps done
+    of ``max_steps`` and the latest loss / reward / accuracy / length / KL the trainer logged."""
+    from transformers import TrainerCallback
+
+    class Bar(TrainerCallback):
+        bar = None
+
+        def on_train_begin(self, args, state, control, **kw):
+            self.bar = Progress(state.max_steps, desc, unit="step", initial=state.global_step)
+
+        def on_step_end(self, args, state, control, **kw):
+            if self.bar is not None:
+                self.bar.update(state.global_step - self.bar.n)
+
+        def on_log(self, args, state, control, logs=None, **kw):
+            if self.bar is not None and logs:
+                self.bar.set(**{short: float(logs[k]) for k, short in PROGRESS_KEYS.items()
+                                if isinstance(logs.get(k), (int, float))})
+
+        def on_train_end(self, args, state, control, **kw):
+            if self.bar is not None:
+                self.bar.close()
+                self.bar = None
+
+    return Bar()
+
+
 def _quiet(trainer) -> None:
     """Drop the Trainer's own per-step printing; ``JsonlLogger`` prints a summary instead."""
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
@@ -159,8 +194,12 @@ def _quiet(trainer) -> None:
     trainer.remove_callback(ProgressCallback)
 
 
-def train_and_save(trainer, tok, out_dir: Path, resume: str | None = None) -> tuple[float, float]:
+def train_and_save(trainer, tok, out_dir: Path, resume: str | None = None,
+                   desc: str | None = None) -> tuple[float, float]:
     """Run a (TRL or transformers) trainer and keep only its final model.
+
+    The training loop shows a progress bar named ``desc`` (default: the output folder's name)
+    and counts to the ``training`` phase (:mod:`r1lib.core.timing`).
 
     Resumes from ``resume`` (default: the newest checkpoint in the trainer's output folder),
     saves the model and tokenizer to ``out_dir`` (``save_tokenizer``, so it reloads as
@@ -171,11 +210,13 @@ def train_and_save(trainer, tok, out_dir: Path, resume: str | None = None) -> tu
     """
 
     _quiet(trainer)
+    trainer.add_callback(_progress_callback(desc or Path(out_dir).name))
     trainer_dir = Path(trainer.args.output_dir)
     if resume is None:
         resume = latest_checkpoint(trainer_dir)
     t0 = time.perf_counter()
-    out = trainer.train(resume_from_checkpoint=resume)
+    with phase("training"):
+        out = trainer.train(resume_from_checkpoint=resume)
     train_s = time.perf_counter() - t0
     trainer.save_model(str(out_dir))
     save_tokenizer(tok, out_dir)
@@ -259,7 +300,7 @@ def pretrain(model, tok, docs: list[str], cfg: PretrainConfig, out_dir: Path, se
     trainer = Trainer(model=model, args=args, train_dataset=ds,
                       data_collator=DataCollatorForLanguageModeling(tok, mlm=False),
                       callbacks=[_jsonl_callback(metrics_path, tokens_per_step)])
-    train_s, final_loss = train_and_save(trainer, tok, out_dir)
+    train_s, final_loss = train_and_save(trainer, tok, out_dir, desc=f"pretrain {Path(out_dir).name}")
     return {"pretrain_tokens": cfg.steps * tokens_per_step, "final_loss": final_loss,
             "tokens_per_s": round(cfg.steps * tokens_per_step / max(train_s, 1e-9), 1),
             "train_s": round(train_s, 1)}
@@ -344,6 +385,7 @@ def grpo_args(cfg: GRPOConfig, out: Path, seed: int, runtime: RuntimeConfig | No
         scale_rewards="group" if cfg.variant == "grpo" else "none",
         reward_weights=cfg.reward_weights,
         lr_scheduler_type="constant", warmup_steps=0, log_completions=False,
+        cache_implementation=None if torch.cuda.is_available() else cpu_cache("cpu"),  # see cpu_cache
     )
 
 
@@ -387,17 +429,40 @@ def _heldout_probe(probe_records: list[dict], cfg: GRPOConfig, path: Path, tok, 
     return Probe()
 
 
-def _time_budget(max_train_s: float):
-    """A callback that stops training once ``max_train_s`` seconds of training have passed
-    (checked after each step; for equal-wall-clock comparisons such as the paper's Table 6)."""
+# Compute in model FLOPs, by the usual estimate (Kaplan et al. 2020, §2.1): a token costs 2N
+# FLOPs through a forward pass and 6N through forward + backward, N = the model's parameters.
+FLOPS_FORWARD, FLOPS_TRAIN = 2, 6
+
+
+def sft_flops(n_params: int, trained_tokens: int) -> float:
+    """Training compute of SFT (or pretraining): ``6 N`` per trained token (FLOPs)."""
+    return float(FLOPS_TRAIN * n_params * trained_tokens)
+
+
+def grpo_flops_per_token(beta: float) -> int:
+    """GRPO's FLOPs per token of a rollout, in units of N: generating it (2: prefill of the
+    prompt, decoding of the completion), the policy's forward + backward (6) and, when
+    ``beta > 0``, the reference model's forward for the KL term (2). One update per batch of
+    rollouts (``num_iterations`` 1), so no separate old-policy pass."""
+    return FLOPS_FORWARD + FLOPS_TRAIN + (FLOPS_FORWARD if beta > 0 else 0)
+
+
+def grpo_flops(n_params: int, tokens: int, beta: float) -> float:
+    """Compute of GRPO over ``tokens`` rollout tokens (prompt + completion, TRL's
+    ``num_input_tokens_seen``), in FLOPs: ``grpo_flops_per_token(beta) × N × tokens``."""
+    return float(grpo_flops_per_token(beta) * n_params * tokens)
+
+
+def _compute_budget(max_flops: float, n_params: int, beta: float):
+    """A callback that stops GRPO after the step whose rollouts bring its compute
+    (:func:`grpo_flops` of the tokens TRL has counted) to ``max_flops``: an equal-compute
+    comparison that gives the same step on every machine, unlike a wall-clock budget (the
+    paper's Table 6 compares distillation and RL on a student)."""
     from transformers import TrainerCallback
 
     class Budget(TrainerCallback):
-        def on_train_begin(self, args, state, control, **kw):
-            self.t0 = time.perf_counter()
-
         def on_step_end(self, args, state, control, **kw):
-            if time.perf_counter() - self.t0 >= max_train_s:
+            if grpo_flops(n_params, state.num_input_tokens_seen, beta) >= max_flops:
                 control.should_training_stop = True
                 control.should_save = True
 
@@ -407,7 +472,7 @@ def _time_budget(max_train_s: float):
 def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Path, seed: int,
              metrics_path: Path, completions_path: Path, probe_records: list[dict] | None = None,
              probes_path: Path | None = None, reward_funcs: list | None = None,
-             max_train_s: float | None = None) -> dict:
+             max_train_flops: float | None = None) -> dict:
     """GRPO on ``records`` (``prompt``, ``answer``, ``id``, other columns) from ``model_path``.
 
     The reference model is the starting policy (TRL loads it when ``beta > 0``). Rewards are
@@ -417,13 +482,15 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
     rollout is logged to ``completions_path`` (parquet) and per-step metrics to
     ``metrics_path``. With ``probe_records`` (held-out ``{id, problem, answer}``) and
     ``probes_path``, the policy is scored on held-out problems every ``cfg.probe_every`` steps
-    (accuracy vs step). With ``max_train_s``, training stops after that many seconds (wall
-    clock) even if ``cfg.steps`` are not done.
+    (accuracy vs step). With ``max_train_flops``, training stops after the step at which its
+    compute (:func:`grpo_flops`) reaches that many FLOPs, even if ``cfg.steps`` are not done.
 
     Returns:
-        ``{"grpo_steps", "train_s", "s_per_step", "final_reward", "final_accuracy"}``
-        (the last two: mean over the last 10 % of steps' rollouts; accuracy over the rows it
-        scores). ``grpo_steps`` is the number of steps actually taken.
+        ``{"grpo_steps", "train_s", "s_per_step", "rollout_tokens", "parameters", "train_flops",
+        "final_reward", "final_accuracy"}`` (the last two: mean over the last 10 % of steps'
+        rollouts; accuracy over the rows it scores). ``grpo_steps`` is the number of steps
+        actually taken; ``rollout_tokens`` the prompt + completion tokens TRL counted;
+        ``train_flops`` their compute (:func:`grpo_flops`).
     """
     from datasets import Dataset
 
@@ -436,7 +503,7 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
         return launch.run_distributed("grpo", out_dir, dict(
             model_path=str(model_path), records=records, cfg=cfg.model_dump(mode="json"),
             out_dir=str(out_dir), seed=seed, metrics_path=str(metrics_path),
-            completions_path=str(completions_path), max_train_s=max_train_s))
+            completions_path=str(completions_path), max_train_flops=max_train_flops))
     if launch.in_launched_process():
         probe_records = None  # generation under ZeRO-3 needs every rank: no rank-0 probes
     if cur.model == "unsloth":
@@ -467,9 +534,12 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
         if resume is None:
             probes_path.unlink(missing_ok=True)
         trainer.add_callback(_heldout_probe(probe_records[:cfg.probe_problems], cfg, probes_path, tok, seed))
-    if max_train_s is not None:
-        trainer.add_callback(_time_budget(max_train_s))
-    train_s, _ = train_and_save(trainer, tok, out_dir, resume=resume)
+    n_params = count_parameters(model)
+    if max_train_flops is not None:
+        trainer.add_callback(_compute_budget(max_train_flops, n_params, cfg.beta))
+    # rollouts count to the `generation` phase, not to `training`
+    trainer.model.generate = timed("generation")(trainer.model.generate)
+    train_s, _ = train_and_save(trainer, tok, out_dir, resume=resume, desc=f"GRPO {Path(out_dir).name}")
     log.to_parquet(completions_path)
     import pandas as pd
 
@@ -479,6 +549,8 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
     return {"grpo_steps": steps, "train_s": round(train_s, 1),
             "s_per_step": round(train_s / max(steps, 1), 3),
             "rollout_tokens_budget_per_step": tokens_per_step,
+            "rollout_tokens": int(trainer.state.num_input_tokens_seen), "parameters": n_params,
+            "train_flops": grpo_flops(n_params, trainer.state.num_input_tokens_seen, cfg.beta),
             "final_reward": round(float(tail[[f.__name__ for f in funcs]].sum(axis=1).mean()), 4),
             "final_accuracy": round(float(tail["accuracy"].mean()), 4)
             if "accuracy" in tail else None}
