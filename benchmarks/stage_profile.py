@@ -15,7 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
-PHASES = ("training", "generation", "verification", "reward_model", "loading")
+from r1lib.core.timing import PHASES
 
 
 def profile(run_dir: Path) -> list[dict]:

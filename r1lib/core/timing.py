@@ -21,6 +21,8 @@ import time
 from collections import defaultdict
 from contextlib import contextmanager
 
+PHASES = ("training", "generation", "verification", "reward_model", "loading")  # those above
+
 _totals: defaultdict[str, float] = defaultdict(float)
 _stack: list[list] = []  # [name, start, time spent in inner phases]
 

@@ -27,6 +27,7 @@ from r1lib.machinery.rundir import (
     default_run_dir,
     read_stage,
     stage_is_complete,
+    write_json,
     write_manifest,
     write_stage,
 )
@@ -157,9 +158,7 @@ def record_wall(run_dir: Path, stage: str, wall: float) -> dict:
     walls = {s: (read_stage(run_dir, s) or {}).get("timings", {}).get("wall") for s in STAGES}
     walls = {s: w for s, w in walls.items() if isinstance(w, (int, float))}
     man["timings"] = {"wall": walls, "total_wall": round(sum(walls.values()), 1)}
-    tmp = man_path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(man, indent=2) + "\n")
-    os.replace(tmp, man_path)
+    write_json(man_path, man)
     return rec
 
 

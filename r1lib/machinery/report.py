@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from r1lib.core.timing import PHASES
 from r1lib.machinery.config import STAGES
 from r1lib.machinery.rundir import read_stage
 
@@ -49,9 +50,6 @@ window.addEventListener('load', function () {
 
 def _table(df: pd.DataFrame, floatfmt: str = "{:.3f}") -> str:
     return df.to_html(border=0, na_rep="", float_format=lambda v: floatfmt.format(v), escape=True)
-
-
-REPORT_PHASES = ("training", "generation", "verification", "reward_model", "loading")  # r1lib.core.timing
 
 
 def _stage_table(stages: list[dict]) -> str:
@@ -127,7 +125,7 @@ def build_report(run_dir: str | Path) -> str:
         phases = timings.get("phases") or {}
         stages.append({"stage": st, "status": rec.get("status"), "config_hash": rec.get("config_hash"),
                        "wall_s": timings.get("wall", float("nan")),
-                       **{f"{ph}_s": phases.get(ph, 0.0) for ph in REPORT_PHASES}})
+                       **{f"{ph}_s": phases.get(ph, 0.0) for ph in PHASES}})
         for p in sorted((run_dir / st / "figures").glob("*.png")):
             digest = hashlib.sha256(p.read_bytes()).hexdigest()
             if digest not in seen:  # a stage that shows an upstream figure again copies its file

@@ -74,7 +74,7 @@ def write_manifest(run_dir: Path, profile: Profile) -> dict:
         "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    write_json(run_dir / "manifest.json", manifest)
     return manifest
 
 
@@ -226,9 +226,14 @@ class Stage:
         write_stage(self.run_dir, self.name, rec)
 
 
+def write_json(path: str | Path, obj: dict) -> None:
+    """Write ``obj`` as indented JSON atomically (a temporary file beside it, then a rename)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, default=float) + "\n")
+    os.replace(tmp, path)
+
+
 def write_stage(run_dir: str | Path, stage: str, rec: dict) -> None:
-    """Write ``stage``'s ``stage.json`` atomically (a temporary file, then a rename)."""
-    folder = Path(run_dir) / stage
-    tmp = folder / "stage.json.tmp"
-    tmp.write_text(json.dumps(rec, indent=2, default=float) + "\n")
-    os.replace(tmp, folder / "stage.json")
+    """Write ``stage``'s ``stage.json`` atomically (:func:`write_json`)."""
+    write_json(Path(run_dir) / stage / "stage.json", rec)

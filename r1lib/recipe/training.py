@@ -82,19 +82,18 @@ def patch_trl_for_cpu() -> bool:
     return True
 
 
-def _jsonl_callback(path: Path, tokens_per_step: int | None = None, print_every: int = 10):
+def _jsonl_callback(path: Path, tokens_per_step: int | None = None):
     from transformers import TrainerCallback
 
     class JsonlLogger(TrainerCallback):
-        """Appends every log event to ``metrics.jsonl`` with wall time and throughput, and
-        prints a one-line summary about ``print_every`` times per run."""
+        """Appends every log event to ``metrics.jsonl`` with wall time and throughput (what a
+        user sees while it trains is the progress bar of :func:`_progress_callback`)."""
 
         def __init__(self):
             self.t0 = time.perf_counter()
             self.last = (0, self.t0)
 
         def on_train_begin(self, args, state, control, **kw):
-            self.every = max(1, state.max_steps // print_every)
             self.last = (state.global_step, time.perf_counter())
             if state.global_step > 0:  # resumed: forget what was logged after the checkpoint
                 truncate_jsonl(path, state.global_step)
@@ -110,15 +109,6 @@ def _jsonl_callback(path: Path, tokens_per_step: int | None = None, print_every:
             self.last = (state.global_step, now)
             with open(path, "a") as f:
                 f.write(json.dumps(row) + "\n")
-            if "train_runtime" in row:  # the trainer's closing summary: logged, not printed
-                return
-            if state.global_step % self.every == 0 or state.global_step == state.max_steps:
-                keys = ["loss", "reward", "rewards/accuracy/mean", "completions/mean_length", "kl",
-                        "tokens_per_s", "step_time"]
-                shown = " ".join(f"{k.split('/')[-2] if k.count('/') > 1 else k}={row[k]:.4g}"
-                                 for k in keys if isinstance(row.get(k), float))
-                print(f"step {state.global_step}/{state.max_steps} {row['elapsed_s']:.0f}s {shown}",
-                      flush=True)
 
     return JsonlLogger()
 
@@ -187,7 +177,7 @@ def _progress_callback(desc: str):
 
 
 def _quiet(trainer) -> None:
-    """Drop the Trainer's own per-step printing; ``JsonlLogger`` prints a summary instead."""
+    """Drop the Trainer's own per-step printing; :func:`_progress_callback` shows the run."""
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     trainer.remove_callback(PrinterCallback)
@@ -385,7 +375,7 @@ def grpo_args(cfg: GRPOConfig, out: Path, seed: int, runtime: RuntimeConfig | No
         scale_rewards="group" if cfg.variant == "grpo" else "none",
         reward_weights=cfg.reward_weights,
         lr_scheduler_type="constant", warmup_steps=0, log_completions=False,
-        cache_implementation=None if torch.cuda.is_available() else cpu_cache("cpu"),  # see cpu_cache
+        cache_implementation=cpu_cache("cuda" if torch.cuda.is_available() else "cpu"),
     )
 
 
