@@ -118,9 +118,15 @@ def test_one_worker_runs_in_process_with_one_thread():
 
 
 def test_compute_is_counted_in_model_flops():
-    assert grpo_flops_per_token(0.0) == 8 and grpo_flops_per_token(0.04) == 10
+    from r1lib.core.profile import GRPOConfig
+
+    assert grpo_flops_per_token(GRPOConfig(beta=0.0)) == 8
+    assert grpo_flops_per_token(GRPOConfig(beta=0.04)) == 10
+    # μ = 2: two forward + backward passes and the old policy's forward for the ratio
+    assert grpo_flops_per_token(GRPOConfig(beta=0.0, num_iterations=2)) == 2 + 12 + 2
+    assert grpo_flops_per_token(GRPOConfig(beta=0.0, steps_per_generation=4)) == 2 + 6 + 2
     assert sft_flops(1000, 50) == 6 * 1000 * 50
-    assert grpo_flops(1000, 50, 0.001) == 10 * 1000 * 50
+    assert grpo_flops(1000, 50, GRPOConfig(beta=0.001)) == 10 * 1000 * 50
 
 
 def test_eval_figure_orders_checkpoints_and_keeps_their_colours():

@@ -91,32 +91,103 @@ class PretrainConfig(_Section):
     weight_decay: float = 0.01
 
 
-class GRPOConfig(_Section):
-    """GRPO (paper §2.2.1, eq. 1-3) through TRL's ``GRPOTrainer``."""
+GRPO_VARIANTS = ("grpo", "dr_grpo", "dapo", "bnpo", "gspo", "cispo")
+"""Values of ``grpo.variant``; :mod:`r1lib.recipe.grpo_variants` maps each onto TRL's arguments."""
 
+
+class GRPOConfig(_Section):
+    """GRPO (paper §2.2.1, eq. 1-3) through TRL's ``GRPOTrainer``, and its later variants.
+
+    Options by purpose: the batch (steps, prompts, group size, lengths), sampling, the
+    optimiser, the objective (variant and its knobs, each with its paper), rewards, and
+    checkpoints/probes. How each reaches TRL: :func:`r1lib.recipe.grpo_variants.trl_kwargs`.
+    """
+
+    # batch
     steps: int = Field(200, gt=0)             # optimisation steps
     prompts_per_step: int = Field(4, gt=0)    # distinct prompts per step
     num_generations: int = Field(8, gt=1)     # group size G: completions per prompt
     max_completion_length: int = Field(96, gt=0)  # tokens; a careful check fits in ~70
-    lr: float = Field(1e-4, gt=0)
-    beta: float = Field(0.01, ge=0)          # weight of the k3 KL to the reference model (eq. 2)
-    epsilon: float = Field(0.2, gt=0)        # ratio clip (eq. 1)
+    # sampling
     temperature: float = Field(1.0, gt=0)    # rollout temperature
     top_p: float = Field(1.0, gt=0, le=1)
-    variant: Literal["grpo", "dr_grpo"] = "grpo"  # paper's objective or Dr. GRPO (no length or std
-    #                                                normalisation, Liu et al. 2025)
+    # optimiser
+    lr: float = Field(1e-4, gt=0)
+    # objective (paper eq. 1-3 unless a variant says otherwise)
+    variant: Literal["grpo", "dr_grpo", "dapo", "bnpo", "gspo", "cispo"] = "grpo"
+    #   grpo: the paper's eq. 1 (per-sequence length mean, std-scaled group advantages);
+    #   dr_grpo: Dr. GRPO (Liu et al. 2025, arXiv 2503.20783): constant normaliser, no std scaling;
+    #   dapo: DAPO (Yu et al. 2025, arXiv 2503.14476): token-level mean over the batch;
+    #   bnpo: token-level mean over the local batch (TRL); gspo: GSPO (Zheng et al. 2025, arXiv
+    #   2507.18071): one importance ratio per sequence (geometric mean of the token ratios);
+    #   cispo: CISPO (MiniMax-M1, arXiv 2506.13585): clip the importance weight, keep every token's gradient
+    beta: float = Field(0.01, ge=0)          # weight of the k3 KL to the reference model (eq. 2)
+    kl_ratio_correction: bool = True         # TRL 1.15's default (DeepSeek-V3.2, arXiv 2512.02556): the k3
+    #   KL times the importance ratio, the unbiased reverse-KL gradient (it changes the gradient even
+    #   on-policy); False: the paper's plain k3 (eq. 2)
+    epsilon: float = Field(0.2, gt=0)        # ratio clip (eq. 1); the lower bound 1 - epsilon
+    epsilon_high: float | None = Field(None, gt=0)  # clip-higher (DAPO): upper bound 1 + epsilon_high,
+    #   DAPO uses 0.28; None: = epsilon. For cispo the cap of the importance weight (ScaleRL: 5.0, the
+    #   default when None)
+    delta: float | None = Field(None, gt=1)  # two-sided clip (INTELLECT-2, arXiv 2505.07291): ratio <= delta
+    num_iterations: int = Field(1, gt=0)     # μ (paper's algorithm): updates per batch of rollouts
+    steps_per_generation: int = Field(1, gt=0)  # optimiser steps per rollout batch (the paper's R1-Zero:
+    #   8,192 rollouts split into 16 mini-batches); > 1 or μ > 1 makes later updates off-policy
+    scale_rewards: Literal["group", "batch", "none"] | None = None  # advantage std scaling; None: the
+    #   variant's (grpo/dapo/bnpo/gspo/cispo: group; dr_grpo: none); batch: PPO-Lite (arXiv 2508.08221)
+    mask_truncated_completions: bool = False  # DAPO's overlong filtering: cut completions get no loss
+    top_entropy_quantile: float = Field(1.0, gt=0, le=1)  # train only on the top-q highest-entropy
+    #   tokens ("80/20", Wang et al. 2025, arXiv 2506.01939, q = 0.2); 1.0: every token
+    entropy_coef: float = Field(0.0, ge=0)   # entropy bonus weight (L = L_policy - coef * H)
+    sync_ref_model: bool = False             # replace the reference model by the policy every
+    ref_model_sync_steps: int = Field(400, gt=0)  # this many steps (the paper's R1-Zero: 400; TR-DPO)
+    overlong_cache: int = Field(16, gt=0)    # DAPO's soft overlong punishment (reward `soft_overlong`):
+    #   tokens before max_completion_length where the penalty starts (linear to -1 at the limit)
+    # rewards
     reward_funcs: list[str] = ["accuracy", "format"]  # names in r1lib.recipe.rewards.REWARD_FUNCS
     reward_weights: list[float] | None = None        # None: all 1.0
+    # checkpoints and probes
     save_steps: int = Field(50, gt=0)        # checkpoint period, for resuming
     probe_every: int = Field(20, gt=0)       # steps between held-out probes (accuracy vs step)
     probe_problems: int = Field(100, ge=0)   # held-out problems per probe (0: no probes)
     probe_k: int = Field(4, gt=0)            # samples per problem at the evaluation temperature
+
+    @property
+    def on_policy(self) -> bool:
+        """True when every update uses the rollouts of the current policy: the importance ratio
+        is then exactly 1 and clipping, ``delta``, GSPO's and CISPO's ratios have no effect."""
+        return self.num_iterations == 1 and self.steps_per_generation == 1
 
     @model_validator(mode="after")
     def _check(self):
         if self.reward_weights is not None and len(self.reward_weights) != len(self.reward_funcs):
             raise ValueError(f"grpo.reward_weights has {len(self.reward_weights)} entries but "
                              f"grpo.reward_funcs has {len(self.reward_funcs)}: give one weight each")
+        if self.variant == "cispo":
+            if self.epsilon_high is not None and self.epsilon_high <= 1:
+                raise ValueError(f"grpo.epsilon_high={self.epsilon_high} with variant cispo caps the "
+                                 "importance weight below 1 (every token down-weighted): set it > 1 "
+                                 "(ScaleRL: 5.0) or leave it unset")
+        elif self.epsilon_high is not None and self.epsilon_high < self.epsilon:
+            raise ValueError(f"grpo.epsilon_high={self.epsilon_high} < grpo.epsilon={self.epsilon}: "
+                             "clip-higher raises the upper bound; set epsilon_high >= epsilon")
+        if self.delta is not None and self.delta <= 1 + self.epsilon:
+            raise ValueError(f"grpo.delta={self.delta} must exceed 1 + epsilon = {1 + self.epsilon}")
+        if self.on_policy:
+            inert = [k for k, on in (("variant: gspo", self.variant == "gspo"),
+                                     ("variant: cispo", self.variant == "cispo"),
+                                     ("epsilon_high", self.epsilon_high is not None),
+                                     ("delta", self.delta is not None)) if on]
+            if inert:
+                raise ValueError(f"grpo: {', '.join(inert)} act on the importance ratio, which is exactly "
+                                 "1 when num_iterations = steps_per_generation = 1 (every update on-policy): "
+                                 "set num_iterations >= 2 or steps_per_generation >= 2, or drop them")
+        if self.sync_ref_model and self.beta == 0:
+            raise ValueError("grpo.sync_ref_model needs a reference model, which beta = 0 does not load: "
+                             "set beta > 0 or sync_ref_model: false")
+        if "soft_overlong" in self.reward_funcs and self.overlong_cache >= self.max_completion_length:
+            raise ValueError(f"grpo.overlong_cache={self.overlong_cache} must be below "
+                             f"max_completion_length={self.max_completion_length}")
         return self
 
 

@@ -177,6 +177,27 @@ _DATA_STAGES = ("04_rejection_sampling_sft", "05_all_scenario_rl", "06_distillat
                 "08_aha_moment")
 
 
+GRPO_LATER_FIELDS = ("kl_ratio_correction", "epsilon_high", "delta", "num_iterations",
+                     "steps_per_generation", "scale_rewards", "mask_truncated_completions",
+                     "top_entropy_quantile", "entropy_coef", "sync_ref_model", "ref_model_sync_steps",
+                     "overlong_cache")
+"""GRPO options added after the micro reference run (the variants issue): hashed only where set
+away from their defaults, so the stages that ran before they existed keep their hashes."""
+
+
+def _drop_later_defaults(profile: Profile, dump: dict) -> None:
+    """Remove :data:`GRPO_LATER_FIELDS` at their defaults from every GRPO section of ``dump``."""
+    defaults = {k: GRPOConfig.model_fields[k].default for k in GRPO_LATER_FIELDS}
+    for path, sec in sections(profile):
+        if isinstance(sec, GRPOConfig):
+            node = dump
+            for part in path.split("."):
+                node = node[part]
+            for k, d in defaults.items():
+                if getattr(sec, k) == d:
+                    node.pop(k, None)
+
+
 def stage_hash(profile: Profile, stage: str) -> str:
     """A 16-hex-digit hash of everything ``stage`` depends on (its sections and upstream hashes).
 
@@ -187,6 +208,7 @@ def stage_hash(profile: Profile, stage: str) -> str:
         raise KeyError(f"unknown stage {stage!r}; known: {list(STAGES)}")
     spec = STAGES[stage]
     dump = profile.model_dump(mode="json")
+    _drop_later_defaults(profile, dump)
     payload = {s: dump[s] for s in spec["sections"]}
     # sections added after the micro reference run count only where set away from their defaults,
     # so the micro profile keeps its hashes: runtime (LoRA, 4-bit, kernels, backends change

@@ -317,7 +317,7 @@ def all_scenario_mix(source, train: list[dict], al, seed: int, rm_paths: dict[st
                for r in source.general_prompts(al.general_prompts, al.harmful_share, "general-rl")]
     records = reasoning + general
     rng.shuffle(records)
-    funcs = ([only_for(f, "reasoning") for f in get_reward_funcs(al.grpo.reward_funcs)]
+    funcs = ([only_for(f, "reasoning") for f in get_reward_funcs(al.grpo.reward_funcs, al.grpo)]
              + [only_for(make_rm_reward(rm_paths["helpfulness"], "helpfulness_rm", "summary"), "benign"),
                 make_rm_reward(rm_paths["harmlessness"], "harmlessness_rm", "whole")])
     return records, funcs, {"reasoning": len(reasoning), "general": len(general)}

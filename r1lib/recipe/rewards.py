@@ -22,12 +22,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from r1lib.core.formats import reasoning_text
+from r1lib.core.profile import GRPOConfig
 from r1lib.recipe.code import extract_code, passes_tests
 from r1lib.recipe.equivalence import Verifier, batch_answers_correct
 from r1lib.recipe.language import reasoning_language_share, words_by_language
 from r1lib.recipe.templates import readable_ok
 
 __all__ = [
+    "REWARD_FACTORIES",
     "REWARD_FUNCS",
     "accuracy_reward",
     "completion_text",
@@ -36,6 +38,7 @@ __all__ = [
     "get_reward_funcs",
     "register_reward",
     "reward_names",
+    "soft_overlong",
 ]
 
 RewardFunc = Callable[..., list[float | None]]
@@ -68,27 +71,65 @@ def register_reward(name: str) -> Callable[[RewardFunc], RewardFunc]:
     return deco
 
 
+REWARD_FACTORIES: dict[str, Callable[[GRPOConfig], RewardFunc]] = {}
+"""Registry of rewards that need the GRPO settings (e.g. the length limit): name -> a function
+of the :class:`r1lib.core.profile.GRPOConfig` that returns the reward function."""
+
+
+def soft_overlong(cfg: GRPOConfig) -> RewardFunc:
+    """DAPO's soft overlong punishment (eq. 13) for ``cfg.max_completion_length`` and
+    ``cfg.overlong_cache``: 0 up to ``L_max - L_cache`` tokens, then linear down to -1 at
+    ``L_max``, -1 beyond. Reads ``completion_ids`` (token lists); ``len(completion_ids)`` values.
+
+    Source: DAPO (arXiv 2503.14476) eq. 13, through ``trl.rewards.get_soft_overlong_punishment``.
+    """
+    from trl.rewards import get_soft_overlong_punishment  # trl is heavy to import
+
+    inner = get_soft_overlong_punishment(cfg.max_completion_length, cfg.overlong_cache)
+
+    def reward(completion_ids=None, **kwargs) -> list[float]:
+        if completion_ids is None:
+            raise ValueError("soft_overlong needs the completions' token ids (keyword completion_ids)")
+        return inner(completion_ids=completion_ids)
+
+    reward.__name__ = "soft_overlong"
+    return reward
+
+
+REWARD_FACTORIES["soft_overlong"] = soft_overlong
+
+
 def reward_names() -> list[str]:
-    """Every registered reward name, sorted."""
-    return sorted(REWARD_FUNCS)
+    """Every registered reward name (plain and factory), sorted."""
+    return sorted([*REWARD_FUNCS, *REWARD_FACTORIES])
 
 
-def get_reward_funcs(names: Sequence[str]) -> list[RewardFunc]:
+def get_reward_funcs(names: Sequence[str], cfg: GRPOConfig | None = None) -> list[RewardFunc]:
     """The registered reward functions for ``names``, in order.
+
+    Args:
+        names: registry names (:func:`reward_names`).
+        cfg: the GRPO settings, needed by the rewards of :data:`REWARD_FACTORIES`.
 
     Returns:
         ``list[Callable]`` of ``len(names)``, ready for ``GRPOTrainer(reward_funcs=...)``.
 
     Raises:
         KeyError: a name is not registered; the message names it and lists the known rewards.
+        ValueError: a factory reward is named without ``cfg``.
     """
     if isinstance(names, str):
         names = [names]
     out = []
     for n in names:
-        if n not in REWARD_FUNCS:
-            raise KeyError(f"unknown reward {n!r}; known rewards: {sorted(REWARD_FUNCS)}")
-        out.append(REWARD_FUNCS[n])
+        if n in REWARD_FACTORIES:
+            if cfg is None:
+                raise ValueError(f"reward {n!r} is built from the GRPO settings: pass cfg")
+            out.append(REWARD_FACTORIES[n](cfg))
+        elif n in REWARD_FUNCS:
+            out.append(REWARD_FUNCS[n])
+        else:
+            raise KeyError(f"unknown reward {n!r}; known rewards: {reward_names()}")
     return out
 
 

@@ -28,6 +28,7 @@ from r1lib.core.timing import phase, timed
 from r1lib.engine import backends
 from r1lib.engine import launcher as launch
 from r1lib.recipe.evaluation import evaluate_benchmark
+from r1lib.recipe import grpo_variants
 from r1lib.recipe.generation import cpu_cache
 from r1lib.recipe.models import (
     count_parameters,
@@ -352,9 +353,8 @@ def grpo_args(cfg: GRPOConfig, out: Path, seed: int, runtime: RuntimeConfig | No
     ``variant="grpo"`` is the paper's objective: per-sequence length-normalised loss
     (``loss_type="grpo"``), advantages normalised by the group's std (``scale_rewards="group"``),
     clipped ratio with ``epsilon``, and the k3 KL estimator to the reference model weighted by
-    ``beta`` (eq. 1-3). ``variant="dr_grpo"`` is Dr. GRPO (Liu et al. 2025, "Understanding
-    R1-Zero-Like Training"): a constant normaliser instead of the sequence length
-    (``loss_type="dr_grpo"``) and no std scaling (``scale_rewards="none"``). ``runtime``
+    ``beta`` (eq. 1-3). The other variants (Dr. GRPO, DAPO, BNPO, GSPO, CISPO) and their knobs
+    map as :func:`r1lib.recipe.grpo_variants.trl_kwargs` says. ``runtime``
     (default: the profile's, :func:`r1lib.engine.backends.current`) adds vLLM rollouts, precision and
     gradient checkpointing (:func:`r1lib.engine.backends.grpo_runtime_args`).
     """
@@ -370,9 +370,7 @@ def grpo_args(cfg: GRPOConfig, out: Path, seed: int, runtime: RuntimeConfig | No
         num_generations=cfg.num_generations,
         max_completion_length=cfg.max_completion_length,
         temperature=cfg.temperature, top_p=cfg.top_p,
-        beta=cfg.beta, epsilon=cfg.epsilon, num_iterations=1,
-        loss_type="grpo" if cfg.variant == "grpo" else "dr_grpo",
-        scale_rewards="group" if cfg.variant == "grpo" else "none",
+        **grpo_variants.trl_kwargs(cfg),
         reward_weights=cfg.reward_weights,
         lr_scheduler_type="constant", warmup_steps=0, log_completions=False,
         cache_implementation=cpu_cache("cuda" if torch.cuda.is_available() else "cpu"),
@@ -429,21 +427,29 @@ def sft_flops(n_params: int, trained_tokens: int) -> float:
     return float(FLOPS_TRAIN * n_params * trained_tokens)
 
 
-def grpo_flops_per_token(beta: float) -> int:
-    """GRPO's FLOPs per token of a rollout, in units of N: generating it (2: prefill of the
-    prompt, decoding of the completion), the policy's forward + backward (6) and, when
-    ``beta > 0``, the reference model's forward for the KL term (2). One update per batch of
-    rollouts (``num_iterations`` 1), so no separate old-policy pass."""
-    return FLOPS_FORWARD + FLOPS_TRAIN + (FLOPS_FORWARD if beta > 0 else 0)
+def grpo_flops_per_token(cfg: GRPOConfig) -> int:
+    """GRPO's FLOPs per rollout token, in units of N (parameters).
+
+    Generating the token (2: prefill of the prompt, decoding of the completion); the policy's
+    forward + backward (6) once per update, ``num_iterations`` updates per batch (μ); the
+    old policy's forward (2) when updates are off-policy (μ > 1 or ``steps_per_generation``
+    > 1: TRL then computes the old log-probs for the importance ratio); the reference
+    model's forward (2) for the KL term when ``beta > 0``.
+
+    Source: the 2N forward / 6N training rule (Kaplan et al. 2020); TRL's ``GRPOTrainer``
+    passes (``_generate_and_score_completions``, ``compute_loss``).
+    """
+    return (FLOPS_FORWARD + FLOPS_TRAIN * cfg.num_iterations
+            + (0 if cfg.on_policy else FLOPS_FORWARD) + (FLOPS_FORWARD if cfg.beta > 0 else 0))
 
 
-def grpo_flops(n_params: int, tokens: int, beta: float) -> float:
+def grpo_flops(n_params: int, tokens: int, cfg: GRPOConfig) -> float:
     """Compute of GRPO over ``tokens`` rollout tokens (prompt + completion, TRL's
-    ``num_input_tokens_seen``), in FLOPs: ``grpo_flops_per_token(beta) × N × tokens``."""
-    return float(grpo_flops_per_token(beta) * n_params * tokens)
+    ``num_input_tokens_seen``), in FLOPs: ``grpo_flops_per_token(cfg) × N × tokens``."""
+    return float(grpo_flops_per_token(cfg) * n_params * tokens)
 
 
-def _compute_budget(max_flops: float, n_params: int, beta: float):
+def _compute_budget(max_flops: float, n_params: int, cfg: GRPOConfig):
     """A callback that stops GRPO after the step whose rollouts bring its compute
     (:func:`grpo_flops` of the tokens TRL has counted) to ``max_flops``: an equal-compute
     comparison that gives the same step on every machine, unlike a wall-clock budget (the
@@ -452,7 +458,7 @@ def _compute_budget(max_flops: float, n_params: int, beta: float):
 
     class Budget(TrainerCallback):
         def on_step_end(self, args, state, control, **kw):
-            if grpo_flops(n_params, state.num_input_tokens_seen, beta) >= max_flops:
+            if grpo_flops(n_params, state.num_input_tokens_seen, cfg) >= max_flops:
                 control.should_training_stop = True
                 control.should_save = True
 
@@ -480,7 +486,11 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
         "final_reward", "final_accuracy"}`` (the last two: mean over the last 10 % of steps'
         rollouts; accuracy over the rows it scores). ``grpo_steps`` is the number of steps
         actually taken; ``rollout_tokens`` the prompt + completion tokens TRL counted;
-        ``train_flops`` their compute (:func:`grpo_flops`).
+        ``train_flops`` their compute (:func:`grpo_flops`). ``requested_config`` (what the
+        profile asks, in TRL's names), ``effective_config`` (what the built trainer runs, after
+        any patches) and ``config_diff`` (their differences) come from
+        :mod:`r1lib.recipe.grpo_variants`; the notebooks show them with
+        :func:`r1lib.recipe.grpo_variants.show` (which warns on a difference).
     """
     from datasets import Dataset
 
@@ -504,13 +514,16 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
     model, tok = load_policy(str(model_path))
     model.train()
     log = CompletionLog()
-    funcs = log.wrap(reward_funcs if reward_funcs is not None else get_reward_funcs(cfg.reward_funcs))
+    funcs = log.wrap(reward_funcs if reward_funcs is not None else get_reward_funcs(cfg.reward_funcs, cfg))
     trainer_dir = out_dir / "_trainer"
     args = grpo_args(cfg, trainer_dir, seed)
     tokens_per_step = cfg.prompts_per_step * cfg.num_generations * cfg.max_completion_length
     trainer = GRPOTrainer(model=model, reward_funcs=funcs, args=args,
                           train_dataset=Dataset.from_list(records), processing_class=tok,
                           callbacks=[_jsonl_callback(metrics_path, None)])
+    # what the trainer will run (after Unsloth's patches) against what the profile asked
+    requested = grpo_variants.requested_config(cfg)
+    effective = grpo_variants.effective_config(trainer)
     resume = latest_checkpoint(trainer_dir)
     if resume and completions_path.exists():
         import pandas as pd
@@ -526,7 +539,7 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
         trainer.add_callback(_heldout_probe(probe_records[:cfg.probe_problems], cfg, probes_path, tok, seed))
     n_params = count_parameters(model)
     if max_train_flops is not None:
-        trainer.add_callback(_compute_budget(max_train_flops, n_params, cfg.beta))
+        trainer.add_callback(_compute_budget(max_train_flops, n_params, cfg))
     # rollouts count to the `generation` phase, not to `training`
     trainer.model.generate = timed("generation")(trainer.model.generate)
     train_s, _ = train_and_save(trainer, tok, out_dir, resume=resume, desc=f"GRPO {Path(out_dir).name}")
@@ -540,10 +553,12 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
             "s_per_step": round(train_s / max(steps, 1), 3),
             "rollout_tokens_budget_per_step": tokens_per_step,
             "rollout_tokens": int(trainer.state.num_input_tokens_seen), "parameters": n_params,
-            "train_flops": grpo_flops(n_params, trainer.state.num_input_tokens_seen, cfg.beta),
+            "train_flops": grpo_flops(n_params, trainer.state.num_input_tokens_seen, cfg),
             "final_reward": round(float(tail[[f.__name__ for f in funcs]].sum(axis=1).mean()), 4),
             "final_accuracy": round(float(tail["accuracy"].mean()), 4)
-            if "accuracy" in tail else None}
+            if "accuracy" in tail else None,
+            "requested_config": requested, "effective_config": effective,
+            "config_diff": grpo_variants.config_diff(requested, effective)}
 
 
 def _parquet_saver(log: CompletionLog, path: Path):
