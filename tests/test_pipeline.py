@@ -1,4 +1,4 @@
-"""End to end: papermill runs every stage 00 -> 08 on the smoke profile (the smallest micro world)."""
+"""End to end: papermill runs every stage 00 -> 09 on the smoke profile (the smallest micro world)."""
 
 import contextlib
 import json
@@ -83,6 +83,42 @@ def test_every_stage_completes_with_finite_metrics(smoke_run):
         assert counters["timeouts"] == 0 and counters["errors"] == 0, (st, counters)
 
 
+def test_rl_stages_record_the_configuration_that_ran(smoke_run):
+    run_dir, _ = smoke_run
+    grpo = read_stage(run_dir, "01_r1_zero_grpo")["metrics"]
+    eff = grpo["effective_config"]
+    assert eff["loss_type"] == "grpo" and eff["beta"] == 0.001 and eff["num_generations"] == 2
+    assert grpo["config_diff"] == [] and grpo["requested_config"]["max_steps"] == 3
+    for st, key in [("03_reasoning_rl", ("runs", "reasoning_rl")), ("05_all_scenario_rl", ()),
+                    ("06_distillation", ("student_rl",))]:
+        m = read_stage(run_dir, st)["metrics"]
+        for k in key:
+            m = m[k]
+        assert m["config_diff"] == [] and m["effective_config"]["loss_type"] == "grpo", st
+    nb = json.loads((run_dir / "01_r1_zero_grpo" / "01_r1_zero_grpo.ipynb").read_text())
+    shown = [o for c in nb["cells"] if "grpo_variants.show" in "".join(c["source"]) for o in c["outputs"]]
+    text = "".join("".join(o.get("data", {}).get("text/plain", "")) for o in shown)
+    assert "paper" in text and "this run" in text and "KL estimator" in text
+
+
+def test_variants_study_contract(smoke_run):
+    run_dir, _ = smoke_run
+    rec = read_stage(run_dir, "09_grpo_variants")
+    m = rec["metrics"]
+    assert [v["variant"] for v in m["variants"]] == ["grpo", "cispo"]
+    for v in m["variants"]:
+        lo, hi = v["pass@1_ci95"]
+        assert 0 <= lo <= v["pass@1"] <= hi <= 1 and _finite(v["cons@k"]) and v["seeds"] == [0]
+        assert v["rollout_tokens"] >= m["budget"]["rollout_tokens"] or v["grpo_steps"] == 4
+    # equal compute: every run stops at the step that spends the shared budget (or at the cap)
+    assert all(r["train_flops"] >= m["budget"]["flops"] or r["grpo_steps"] == 4 for r in m["runs"])
+    assert m["effective_config"]["cispo/s0"]["loss_type"] == "cispo"
+    assert m["effective_config"]["cispo/s0"]["epsilon_high"] == 5.0
+    for fig in ("variants_pass1", "variants_length", "variants_entropy_clip"):
+        for ext in ("png", "svg"):
+            assert (run_dir / "09_grpo_variants" / "figures" / f"{fig}.{ext}").stat().st_size > 1000, fig
+
+
 def test_evaluation_table_contract(smoke_run):
     run_dir, _ = smoke_run
     table = read_stage(run_dir, "07_evaluation")["metrics"]["table"]
@@ -149,6 +185,7 @@ def test_report_is_self_contained(smoke_run):
     assert page.count('src="data:image/png;base64,') == len(distinct)
     assert "http://" not in page and "https://" not in page  # nothing to fetch
     assert "pass@1 by checkpoint and benchmark" in page and "08_aha_moment" in page
+    assert "GRPO variants (09)" in page and "400 rollout tokens" in page and "Published claims" in page
     assert page.count("<table") >= 3
 
 

@@ -13,9 +13,9 @@ file; impossible combinations are rejected with a message that says what to chan
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class _Section(BaseModel):
@@ -318,6 +318,60 @@ class AhaConfig(_Section):
     max_episodes: int = Field(12, ge=0)    # aha episodes shown (all are counted)
 
 
+class VariantsConfig(_Section):
+    """Stage 09, GRPO variants from the same base at the same compute (notebook 09).
+
+    Every run is R1-Zero's GRPO (section ``grpo``: rewards, lengths, sampling, lr) with
+    ``shared`` on top (the settings all variants need, e.g. off-policy updates so that the
+    importance ratio can leave 1), then the run's own entry of ``runs``.
+    """
+
+    shared: dict[str, Any] = {"num_iterations": 2}  # μ = 2: each batch is used twice, so the
+    #   ratio moves off 1 on the second pass and the clipping rules differ (on-policy they cannot)
+    runs: dict[str, dict[str, Any] | None] = {  # name -> GRPO settings; null drops an inherited run
+        "grpo": {},
+        "dr_grpo": {"variant": "dr_grpo"},
+        "dapo": {"variant": "dapo", "epsilon_high": 0.28},     # DAPO's loss and clip-higher
+        "gspo": {"variant": "gspo", "epsilon": 3.0e-4, "epsilon_high": 4.0e-4},  # GSPO's ranges
+        "cispo": {"variant": "cispo"},                         # ε_max 5.0 (ScaleRL)
+        "grpo_clip_higher": {"epsilon_high": 0.28},            # DAPO's clip-higher alone
+    }
+    seeds: list[int] = [0, 1]               # two seeds, to tell differences from noise
+    budget_tokens: int = Field(100_000, gt=0)  # rollout tokens (prompt + completion) per run:
+    #   the same compute for every run (model FLOPs, r1lib.recipe.training.grpo_flops)
+    max_steps: int = Field(150, gt=0)       # cap on GRPO steps (shorter completions: more steps)
+    eval_problems: int = Field(200, gt=0)   # held-out micro_test problems scored after training
+    eval_k: int = Field(4, gt=0)            # samples per problem (pass@1 over k, cons@k)
+    tail_share: float = Field(0.25, gt=0, le=1)  # last share of steps pooled for "final" curve values
+
+    def configs(self, base: GRPOConfig) -> dict[str, GRPOConfig]:
+        """Each run's GRPO settings: ``base`` (the profile's ``grpo``), then ``shared``, then
+        the run's entry, then ``steps = max_steps``.
+
+        Raises:
+            ValueError: a run's settings are invalid; the message names ``variants.runs.<name>``
+                and what pydantic rejected.
+        """
+        out = {}
+        for name, over in self.runs.items():
+            if over is None:
+                continue
+            try:
+                out[name] = GRPOConfig(**{**base.model_dump(), **self.shared, **over, "steps": self.max_steps})
+            except ValidationError as e:
+                why = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'grpo'}: {err['msg'].removeprefix('Value error, ')}" for err in e.errors())
+                raise ValueError(f"variants.runs.{name}: {why}") from None
+        return out
+
+    @model_validator(mode="after")
+    def _runs(self):
+        if not any(v is not None for v in self.runs.values()):
+            raise ValueError("variants.runs is empty: name at least one run")
+        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"variants.seeds must be distinct and non-empty, got {self.seeds}")
+        return self
+
+
 class BenchmarkEval(_Section):
     """How one benchmark is evaluated."""
 
@@ -478,6 +532,7 @@ class Profile(_Section):
     distillation: DistillationConfig = DistillationConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     aha: AhaConfig = AhaConfig()
+    variants: VariantsConfig = VariantsConfig()
     runtime: RuntimeConfig = RuntimeConfig()
     problems: ProblemsConfig = ProblemsConfig()  # reasoning problems of the real source
     data: DataConfig = DataConfig()

@@ -46,6 +46,10 @@ def impossible_combinations(p: Profile) -> list[str]:
     """
     out: list[str] = []
     known = reward_names()
+    try:
+        p.variants.configs(p.grpo)
+    except ValueError as e:
+        out.append(str(e))
     micro = p.model.base is None  # the context length is ours to check only for the micro model
     ctx = p.model.max_positions
     for path, sec in sections(p):
@@ -170,6 +174,9 @@ STAGES: dict[str, dict] = {
                                    "04_rejection_sampling_sft", "05_all_scenario_rl", "06_distillation"]},
     "08_aha_moment": {"sections": ["seed", "aha"],
                       "upstream": ["00_base_model", "01_r1_zero_grpo", "03_reasoning_rl"]},
+    # 09: GRPO variants from the base, R1-Zero's settings (grpo) with each variant's changes
+    "09_grpo_variants": {"sections": ["seed", "grpo", "variants", "evaluation"],
+                         "upstream": ["00_base_model"]},
 }
 
 

@@ -64,19 +64,22 @@ HEADLINES = {
     "06_distillation": ["table6.student_distilled.pass@1", "table6.student_rl.pass@1", "student_rl.grpo_steps"],
     "07_evaluation": ["samples_per_benchmark.micro_test"],
     "08_aha_moment": ["base_reflection_rate", "aha_episodes"],
+    "09_grpo_variants": ["by_variant.grpo.pass@1", "by_variant.dr_grpo.pass@1", "by_variant.dapo.pass@1",
+                         "by_variant.gspo.pass@1", "by_variant.cispo.pass@1",
+                         "by_variant.grpo_clip_higher.pass@1"],
 }
 
 
 def headline(stage: str, metrics: dict) -> str:
     """``name=value`` for each of the stage's :data:`HEADLINES` figures that its metrics hold
-    (``runs.`` / ``table6.`` prefixes dropped from the names)."""
+    (``runs.`` / ``table6.`` / ``by_variant.`` prefixes dropped from the names)."""
     parts = []
     for path in HEADLINES.get(stage, []):
         node = metrics
         for key in path.split("."):
             node = node.get(key) if isinstance(node, dict) else None
         if isinstance(node, (int, float)) and not isinstance(node, bool):
-            name = path.split(".", 1)[1] if path.startswith(("runs.", "table6.")) else path
+            name = path.split(".", 1)[1] if path.startswith(("runs.", "table6.", "by_variant.")) else path
             parts.append(f"{name}={node:.4g}" if isinstance(node, float) else f"{name}={node}")
     return " ".join(parts)
 

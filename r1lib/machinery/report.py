@@ -3,7 +3,8 @@
 It holds the manifest (profile, git sha, packages, hardware), each stage's status and wall
 time, the evaluation tables of ``07_evaluation/stage.json`` (pass@1 with its 95 % bootstrap
 interval, cons@k, mixing, general-prompt columns), every figure of every stage (PNG, embedded as
-data URIs, so the page needs no other file), and the aha episodes of ``08_aha_moment``. It is
+data URIs, so the page needs no other file), the aha episodes of ``08_aha_moment`` and the GRPO
+variants table of ``09_grpo_variants`` with its claims. It is
 built from the run's files alone::
 
     r1 report results/micro          # or: python -m r1lib.machinery.report results/micro
@@ -86,6 +87,24 @@ def _eval_tables(run_dir: Path) -> str:
             + _table(detail.set_index(["checkpoint", "benchmark"])))
 
 
+def _variants(run_dir: Path) -> str:
+    """Stage 09's table (pass@1 with its interval per GRPO variant, at equal compute) and the
+    sentence of each published claim it checks."""
+    rec = read_stage(run_dir, "09_grpo_variants")
+    m = (rec or {}).get("metrics", {})
+    if not m.get("variants"):
+        return "<p>No GRPO variants study (09_grpo_variants) in this run.</p>"
+    df = pd.DataFrame(m["variants"]).set_index("variant")
+    df["pass@1_ci95"] = df["pass@1_ci95"].map(lambda ci: f"[{ci[0]:.3f}, {ci[1]:.3f}]")
+    cols = [c for c in ("seeds", "pass@1", "pass@1_ci95", "cons@k", "grpo_steps", "rollout_tokens", "s_per_step",
+                        "final_entropy", "final_length_correct", "final_length_incorrect") if c in df]
+    budget = m.get("budget", {})
+    claims = "".join(f"<li>{html.escape(c['sentence'])}</li>" for c in m.get("claims", []))
+    return (f"<p>Every variant from the base at {budget.get('rollout_tokens', '?'):,} rollout tokens "
+            f"({budget.get('flops', float('nan')):.3g} FLOPs) per run.</p>" + _table(df[cols])
+            + f"<h3>Published claims, checked here</h3><ul>{claims}</ul>")
+
+
 def _episodes(run_dir: Path) -> str:
     path = run_dir / "08_aha_moment" / "aha_episodes.jsonl"
     if not path.exists():
@@ -157,6 +176,7 @@ def build_report(run_dir: str | Path) -> str:
 <h2>Evaluation (07)</h2>{summary_table}
 <h2>Figures</h2>{''.join(figures)}
 <h2>Aha moment (08)</h2>{aha_line}{_episodes(run_dir)}
+<h2>GRPO variants (09)</h2>{_variants(run_dir)}
 <h2>Evaluation, every row</h2>{detail_table}
 <script>{_SCRIPT}</script>
 </body></html>

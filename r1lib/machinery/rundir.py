@@ -149,7 +149,7 @@ class Stage:
         if prev and prev.get("config_hash") != st.config_hash:
             # settings changed: a half-finished training of the old settings must not resume
             # (a stage may train several models: checkpoint, checkpoint_no_lang, …)
-            for ck in st.dir.glob("checkpoint*"):
+            for ck in [*st.dir.glob("checkpoint*"), st.dir / "runs"]:  # runs/: 09's one folder per run
                 shutil.rmtree(ck, ignore_errors=True)
             for log in st.dir.glob("metrics*.jsonl"):
                 log.unlink()

@@ -235,3 +235,76 @@ def plot_reflection_correctness(splits: dict[str, dict], title: str):
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def _variant_colors(names) -> dict:
+    pal = sns.color_palette("colorblind", max(len(names), 1))
+    return dict(zip(names, pal))
+
+
+def plot_variants(table: pd.DataFrame, title: str, base: dict | None = None):
+    """Held-out pass@1 of each GRPO variant (stage 09): one row per variant, each seed's value
+    with its 95 % interval, the seeds' mean as a bar, cons@k as an open marker.
+
+    Args:
+        table: :func:`r1lib.recipe.variants_study.summarise` rows (``variant``, ``seed``,
+            ``pass@1``, ``pass@1_ci95``, ``cons@k``).
+        base: optional row of the starting policy (dotted line).
+
+    Returns:
+        The matplotlib figure.
+    """
+    names = list(dict.fromkeys(table.variant))
+    colors = _variant_colors(names)
+    fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(names) + 1.6))
+    for i, v in enumerate(names):
+        rows = table[table.variant == v].reset_index(drop=True)
+        ax.barh(i, rows["pass@1"].mean(), color=colors[v], alpha=0.35, height=0.7)
+        for j, r in rows.iterrows():
+            y = i + (j - (len(rows) - 1) / 2) * 0.22
+            lo, hi = r["pass@1_ci95"]
+            ax.errorbar(r["pass@1"], y, xerr=[[r["pass@1"] - lo], [hi - r["pass@1"]]], fmt="o", ms=4,
+                        color=colors[v], capsize=2, lw=1)
+            ax.plot(r["cons@k"], y, marker="D", mfc="none", color=colors[v], ms=5, lw=0)
+        ax.annotate(f"{rows['pass@1'].mean():.3f}", (1.01, i), xycoords=("axes fraction", "data"),
+                    va="center", fontsize=8)
+    if base is not None:
+        ax.axvline(base["pass@1"], ls=":", color="grey")
+        ax.annotate(f"base {base['pass@1']:.3f}", (base["pass@1"], len(names) - 0.4), fontsize=8, color="dimgrey")
+    ax.set_yticks(range(len(names)), names)
+    ax.invert_yaxis()
+    ax.set(xlabel="held-out pass@1 (dots: seeds with 95 % interval; ◇ cons@k; bar: mean)", xlim=(0, 1),
+           title=title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_variant_curves(curves: dict[str, pd.DataFrame], panels: list[tuple[str, str]], title: str,
+                        window: int = 9, ylims: dict | None = None):
+    """Per-step curves of the GRPO variants, one panel per metric (stage 09).
+
+    Args:
+        curves: variant -> frame with ``step`` and the panels' columns (seeds pooled: the mean
+            per step, :func:`r1lib.recipe.variants_study.run_curves` rows concatenated).
+        panels: ``[(column, y label), ...]``.
+        window: centred rolling mean over steps (raw values faint behind).
+        ylims: optional column -> (lo, hi).
+
+    Returns:
+        The matplotlib figure.
+    """
+    colors = _variant_colors(list(curves))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 3.8), squeeze=False)
+    for ax, (col, label) in zip(axes[0], panels):
+        for v, df in curves.items():
+            if col not in df:
+                continue
+            d = df.dropna(subset=[col])
+            ax.plot(d["step"], smooth(d[col], window), lw=2, label=v, color=colors[v])
+        ax.set(xlabel="GRPO step", ylabel=label)
+        if ylims and col in ylims:
+            ax.set_ylim(*ylims[col])
+    axes[0][-1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
