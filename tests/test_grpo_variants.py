@@ -98,7 +98,8 @@ def _trainer(base_dir, tmp_path, **fields):
 def _batch(lengths, log_ratio=None, seed=0):
     g = torch.Generator().manual_seed(seed)
     mask = torch.tensor([[1] * n + [0] * (T - n) for n in lengths])
-    inputs = {"prompt_ids": torch.randint(5, 100, (B, P), generator=g), "prompt_mask": torch.ones(B, P, dtype=torch.long),
+    inputs = {"prompt_ids": torch.randint(5, 100, (B, P), generator=g),
+              "prompt_mask": torch.ones(B, P, dtype=torch.long),
               "completion_ids": torch.randint(5, 100, (B, T), generator=g), "completion_mask": mask,
               "advantages": ADV.clone(), "num_items_in_batch": mask.sum()}
     return inputs, log_ratio
@@ -162,7 +163,8 @@ def test_unequal_lengths_separate_the_normalisers(trainers):
 def test_clip_higher_differs_only_where_the_ratio_passes_one_plus_epsilon(trainers):
     inputs, _ = _batch([T] * B)
     inside = torch.full((B, T), math.log(1.1))   # ratio 1.1 < 1.2: no clip either way
-    assert _same(_loss_and_grad(trainers["clip_higher"], inputs, inside), _loss_and_grad(trainers["grpo"], inputs, inside))
+    assert _same(_loss_and_grad(trainers["clip_higher"], inputs, inside),
+                 _loss_and_grad(trainers["grpo"], inputs, inside))
     between = torch.full((B, T), math.log(1.25))  # 1.2 < 1.25 < 1.28: GRPO clips, clip-higher does not
     hi, lo = _loss_and_grad(trainers["clip_higher"], inputs, between), _loss_and_grad(trainers["grpo"], inputs, between)
     assert not _same(hi, lo)

@@ -359,7 +359,8 @@ class VariantsConfig(_Section):
             try:
                 out[name] = GRPOConfig(**{**base.model_dump(), **self.shared, **over, "steps": self.max_steps})
             except ValidationError as e:
-                why = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'grpo'}: {err['msg'].removeprefix('Value error, ')}" for err in e.errors())
+                why = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'grpo'}: "
+                                f"{err['msg'].removeprefix('Value error, ')}" for err in e.errors())
                 raise ValueError(f"variants.runs.{name}: {why}") from None
         return out
 

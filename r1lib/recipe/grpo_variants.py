@@ -178,28 +178,21 @@ def warn_on_diff(diff: list[dict[str, Any]], where: str) -> None:
                       ConfigDriftWarning, stacklevel=2)
 
 
+_R1_ZERO = {"beta": 0.001, "num_generations": 16, "epsilon": 10.0, "epsilon_high": 10.0, "temperature": 1.0,
+            "loss_type": "grpo", "importance_sampling_level": "token", "max_completion_length": 32768,
+            "kl_estimator": "k3", "learning_rate": 3e-6, "max_steps": 10400, "prompts_per_step": 32,
+            "num_iterations": 1, "steps_per_generation": 16, "ref_model_sync_steps": 400}
+
 PAPER: dict[str, dict[str, Any]] = {
     # DeepSeek-R1-Zero's RL (Nature version, supplementary): lr 3e-6, KL 0.001, T = 1,
     # 16 samples per question, 32 questions per step (batch 512), 8,192 rollouts split into 16
     # mini-batches (one inner epoch), reference replaced every 400 steps, 32,768 tokens
     # (65,536 after step 8.2k)
-    "r1_zero": {"beta": 0.001, "num_generations": 16, "epsilon": 10.0, "epsilon_high": 10.0,
-                "temperature": 1.0, "loss_type": "grpo", "max_completion_length": 32768,
-                "kl_estimator": "k3", "importance_sampling_level": "token", "learning_rate": 3e-6, "max_steps": 10400,
-                "prompts_per_step": 32, "num_iterations": 1, "steps_per_generation": 16,
-                "ref_model_sync_steps": 400},
+    "r1_zero": _R1_ZERO,
     # DeepSeek-R1's first RL stage (03, reasoning RL with the language reward) keeps these
     # settings; its second (05, all scenarios) samples at T = 0.7
-    "reasoning_rl": {"beta": 0.001, "num_generations": 16, "epsilon": 10.0, "epsilon_high": 10.0,
-                     "temperature": 1.0, "loss_type": "grpo", "max_completion_length": 32768,
-                     "kl_estimator": "k3", "importance_sampling_level": "token", "learning_rate": 3e-6, "max_steps": None,
-                     "prompts_per_step": 32, "num_iterations": 1, "steps_per_generation": 16,
-                     "ref_model_sync_steps": 400},
-    "all_scenario_rl": {"beta": 0.001, "num_generations": 16, "epsilon": 10.0, "epsilon_high": 10.0,
-                        "temperature": 0.7, "loss_type": "grpo", "max_completion_length": 32768,
-                        "kl_estimator": "k3", "importance_sampling_level": "token", "learning_rate": 3e-6, "max_steps": None,
-                        "prompts_per_step": 32, "num_iterations": 1, "steps_per_generation": 16,
-                        "ref_model_sync_steps": 400},
+    "reasoning_rl": {**_R1_ZERO, "max_steps": None},
+    "all_scenario_rl": {**_R1_ZERO, "temperature": 0.7, "max_steps": None},
 }
 """The paper's GRPO settings, by stage, in TRL's names (``None``: not stated). ε = 10 is the
 paper's clip ratio (its note: a lower one truncates the gradients of many tokens)."""

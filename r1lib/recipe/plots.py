@@ -280,15 +280,17 @@ def plot_variants(table: pd.DataFrame, title: str, base: dict | None = None):
 
 
 def plot_variant_curves(curves: dict[str, pd.DataFrame], panels: list[tuple[str, str]], title: str,
-                        window: int = 9, ylims: dict | None = None):
+                        window: int = 10, ylims: dict | None = None, logy: tuple[str, ...] = ()):
     """Per-step curves of the GRPO variants, one panel per metric (stage 09).
 
     Args:
         curves: variant -> frame with ``step`` and the panels' columns (seeds pooled: the mean
             per step, :func:`r1lib.recipe.variants_study.run_curves` rows concatenated).
         panels: ``[(column, y label), ...]``.
-        window: centred rolling mean over steps (raw values faint behind).
+        window: centred rolling mean over steps; even, because with μ = 2 on-policy and
+            off-policy updates alternate (the clip fraction is 0 on every other step).
         ylims: optional column -> (lo, hi).
+        logy: columns drawn on a symmetric-log y axis (e.g. a clip fraction that spans 1e-3 to 0.3).
 
     Returns:
         The matplotlib figure.
@@ -302,6 +304,8 @@ def plot_variant_curves(curves: dict[str, pd.DataFrame], panels: list[tuple[str,
             d = df.dropna(subset=[col])
             ax.plot(d["step"], smooth(d[col], window), lw=2, label=v, color=colors[v])
         ax.set(xlabel="GRPO step", ylabel=label)
+        if col in logy:
+            ax.set_yscale("symlog", linthresh=1e-3)
         if ylims and col in ylims:
             ax.set_ylim(*ylims[col])
     axes[0][-1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)

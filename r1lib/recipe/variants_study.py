@@ -227,7 +227,8 @@ def claims(table: pd.DataFrame) -> list[dict[str, Any]]:
     A claim with a direction (+1: higher, -1: lower) **holds** when the seeds' mean difference
     (variant - baseline) lies beyond the noise (:func:`_noise`) in that direction, **does not
     hold** when it lies beyond it the other way, and **cannot be told apart from noise**
-    otherwise. A claim of no difference (direction 0) holds when the difference is within noise.
+    otherwise. A claim of no difference (direction 0) holds when the difference is within noise
+    (verdict ``"holds (no difference beyond noise)"``: consistent with it, not a proof).
 
     Returns:
         ``[{"claim", "source", "says", "metric", "variant", "baseline", "variant_mean",
@@ -242,7 +243,7 @@ def claims(table: pd.DataFrame) -> list[dict[str, Any]]:
         d = float(a[metric].mean() - b[metric].mean())
         noise = _noise(a, b, metric)
         if direction == 0:
-            verdict = "holds" if abs(d) <= noise else "does not hold"
+            verdict = "holds (no difference beyond noise)" if abs(d) <= noise else "does not hold"
         elif d * direction > noise:
             verdict = "holds"
         elif d * direction < -noise:
