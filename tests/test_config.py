@@ -122,3 +122,18 @@ def test_impossible_combinations_are_all_listed(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_profile(str(p))
     assert "grpo.max_completion_length=600" in str(e.value) and "unknown reward(s) ['acc']" in str(e.value)
+
+
+def test_committed_micro_study_matches_the_code():
+    """Every stage of the committed results/micro has the hash the current code computes for the
+    micro profile: a settings change that would re-run the published study shows up here."""
+    import json
+    from pathlib import Path
+
+    from r1lib.machinery.config import STAGES, load_profile, stage_hash
+
+    root = Path(__file__).resolve().parent.parent / "results" / "micro"
+    p = load_profile("micro")
+    for st in STAGES:
+        rec = json.loads((root / st / "stage.json").read_text())
+        assert rec["status"] == "complete" and rec["config_hash"] == stage_hash(p, st), st
