@@ -71,3 +71,24 @@ def test_summarise_takes_the_tail_of_the_curves():
                                       "length_incorrect": [10.0, 10.0, 10.0, 30.0]})}
     t = vs.summarise([_row("grpo", 0, 0.5)], curves, tail_share=0.25)
     assert t.loc[0, "final_entropy"] == 0.2 and t.loc[0, "final_length_incorrect"] == 30.0
+
+
+def test_pool_seeds_averages_each_step_per_variant():
+    curves = {"grpo/0": pd.DataFrame({"step": [1, 2], "entropy": [0.2, 0.4]}),
+              "grpo/1": pd.DataFrame({"step": [1, 2], "entropy": [0.4, 0.6]}),
+              "gspo/0": pd.DataFrame({"step": [1], "entropy": [0.9]})}
+    pooled = vs.pool_seeds(curves)
+    assert list(pooled) == ["grpo", "gspo"]
+    assert pooled["grpo"].entropy.tolist() == pytest.approx([0.3, 0.5]) and pooled["gspo"].entropy.tolist() == [0.9]
+
+
+def test_study_jobs_score_the_base_first_then_every_seed_and_run(tmp_path):
+    from r1lib.core.profile import EvaluationConfig, GRPOConfig, VariantsConfig
+
+    v = VariantsConfig(seeds=[3, 4])
+    configs = v.configs(GRPOConfig())
+    jobs = vs.study_jobs("base", [], [], configs, v, EvaluationConfig(), 1e9, tmp_path)
+    assert [j.name for j in jobs] == ["base"] + [f"{n}/s{s}" for s in (3, 4) for n in configs]
+    assert jobs[0].fn is vs.evaluate_base and jobs[0].args[-1] == 3
+    gspo = next(j for j in jobs if j.name == "gspo/s4")
+    assert gspo.args[4].variant == "gspo" and gspo.args[5] == str(tmp_path / "gspo_s4") and gspo.args[6] == 4

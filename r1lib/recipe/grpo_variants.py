@@ -134,14 +134,11 @@ def effective_config(trainer) -> dict[str, Any]:
         ``{key: value}`` for :data:`EFFECTIVE_KEYS` (JSON-serialisable scalars), plus
         ``kl_estimator`` (``"k3"``, or ``"k3 x ratio"`` with TRL's bias correction).
     """
-    args = trainer.args
-    attr = {"epsilon": "epsilon_low"}
     out = {}
     for k in EFFECTIVE_KEYS:
-        a = attr.get(k, k)
-        v = getattr(trainer, a, None) if hasattr(trainer, a) else getattr(args, k, None)
+        v = getattr(trainer, "epsilon_low" if k == "epsilon" else k, getattr(trainer.args, k, None))
         out[k] = v.item() if hasattr(v, "item") else v
-    out["kl_estimator"] = "k3 x ratio" if getattr(args, "use_bias_correction_kl", False) else "k3"
+    out["kl_estimator"] = "k3 x ratio" if out["use_bias_correction_kl"] else "k3"
     return out
 
 

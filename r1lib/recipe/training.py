@@ -27,8 +27,8 @@ from r1lib.core.progress import Progress
 from r1lib.core.timing import phase, timed
 from r1lib.engine import backends
 from r1lib.engine import launcher as launch
-from r1lib.recipe.evaluation import evaluate_benchmark
 from r1lib.recipe import grpo_variants
+from r1lib.recipe.evaluation import evaluate_benchmark
 from r1lib.recipe.generation import cpu_cache
 from r1lib.recipe.models import (
     count_parameters,

@@ -23,14 +23,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from r1lib.core.profile import EvaluationConfig, GRPOConfig
+from r1lib.core.profile import EvaluationConfig, GRPOConfig, VariantsConfig
 from r1lib.core.records import read_jsonl
+from r1lib.engine.parallel import Job
 from r1lib.recipe import grpo_variants
 from r1lib.recipe.evaluation import evaluate_benchmark
 from r1lib.recipe.models import count_parameters, load_policy
 from r1lib.recipe.training import grpo_flops, run_grpo
 
-__all__ = ["budget_flops", "by_variant", "claims", "evaluate_base", "run_curves", "run_variant", "summarise"]
+__all__ = ["budget_flops", "by_variant", "claims", "evaluate_base", "load_curves", "pool_seeds", "run_curves",
+           "run_folder", "run_variant", "study_jobs", "summarise"]
 
 
 def budget_flops(base: str | Path, cfg: GRPOConfig, budget_tokens: int) -> tuple[float, int]:
@@ -99,6 +101,36 @@ def run_variant(name: str, base: str, records: list[dict], heldout: list[dict], 
     return row
 
 
+def run_folder(runs_dir: str | Path, name: str, seed: int) -> Path:
+    """The folder of one run: ``runs_dir/<name>_s<seed>``."""
+    return Path(runs_dir) / f"{name}_s{seed}"
+
+
+def study_jobs(base: str | Path, records: list[dict], heldout: list[dict], configs: dict[str, GRPOConfig],
+               v: VariantsConfig, ev: EvaluationConfig, max_train_flops: float, runs_dir: str | Path) -> list[Job]:
+    """The stage's jobs for :func:`r1lib.engine.parallel.run_jobs`: the base's held-out score
+    (first, scored with the first run's settings and seed), then one :func:`run_variant` per seed
+    and run, in that order."""
+    first = next(iter(configs.values()))
+    jobs = [Job(evaluate_base, (str(base), heldout, first, ev, v.eval_k, v.seeds[0]), name="base")]
+    jobs += [Job(run_variant, (name, str(base), records, heldout, c, str(run_folder(runs_dir, name, seed)), seed,
+                               max_train_flops, ev, v.eval_k), name=f"{name}/s{seed}")
+             for seed in v.seeds for name, c in configs.items()]
+    return jobs
+
+
+def load_curves(rows: list[dict], runs_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """``"<variant>/<seed>"`` -> :func:`run_curves` for every :func:`run_variant` result."""
+    return {f"{r['variant']}/{r['seed']}": run_curves(run_folder(runs_dir, r["variant"], r["seed"])) for r in rows}
+
+
+def pool_seeds(curves: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The seeds of each variant pooled: variant -> the mean of each numeric column per step."""
+    names = dict.fromkeys(k.rsplit("/", 1)[0] for k in curves)
+    return {n: pd.concat([c for k, c in curves.items() if k.rsplit("/", 1)[0] == n])
+            .groupby("step", as_index=False).mean(numeric_only=True) for n in names}
+
+
 def run_curves(out_dir: str | Path) -> pd.DataFrame:
     """Per-step curves of one run.
 
@@ -162,12 +194,17 @@ def summarise(rows: list[dict], curves: dict[str, pd.DataFrame], tail_share: flo
     return pd.DataFrame(out)
 
 
+def _pooled_half_width(runs: pd.DataFrame) -> float:
+    """Half-width of the 95 % interval of the seeds' mean pass@1: the runs' mean half-width
+    over √seeds (the seeds scored independently on the same problems; a normal approximation)."""
+    return float(np.mean([(hi - lo) / 2 for lo, hi in runs["pass@1_ci95"]])) / math.sqrt(len(runs))
+
+
 def by_variant(table: pd.DataFrame) -> list[dict[str, Any]]:
     """The seeds of each variant pooled: ``metrics.variants`` of stage 09.
 
-    ``pass@1`` and ``cons@k`` are the seeds' means; ``pass@1_ci95`` is the mean ± the runs' mean
-    half-width / √seeds (the seeds' runs scored independently on the same problems; a normal
-    approximation); ``pass@1_seeds`` lists each seed's value. Means of the other numeric
+    ``pass@1`` and ``cons@k`` are the seeds' means; ``pass@1_ci95`` is the mean ±
+    :func:`_pooled_half_width`; ``pass@1_seeds`` lists each seed's value. Means of the other numeric
     columns (steps, tokens, FLOPs, seconds per step, final curve values).
 
     Returns:
@@ -176,7 +213,7 @@ def by_variant(table: pd.DataFrame) -> list[dict[str, Any]]:
     """
     out = []
     for v, g in table.groupby("variant", sort=False):
-        hw = float(np.mean([(hi - lo) / 2 for lo, hi in g["pass@1_ci95"]])) / math.sqrt(len(g))
+        hw = _pooled_half_width(g)
         p = float(g["pass@1"].mean())
         row = {"variant": v, "seeds": [int(x) for x in g["seed"]], "pass@1": round(p, 4),
                "pass@1_ci95": [round(max(p - hw, 0.0), 4), round(min(p + hw, 1.0), 4)],
@@ -217,8 +254,7 @@ def _noise(a: pd.DataFrame, b: pd.DataFrame, metric: str) -> float:
     spread = max(float(x[metric].max() - x[metric].min()) for x in (a, b))
     if metric != "pass@1":
         return spread
-    hw = [float(np.mean([(hi - lo) / 2 for lo, hi in x["pass@1_ci95"]])) / math.sqrt(len(x)) for x in (a, b)]
-    return max(spread, math.hypot(*hw))
+    return max(spread, math.hypot(_pooled_half_width(a), _pooled_half_width(b)))
 
 
 def claims(table: pd.DataFrame) -> list[dict[str, Any]]:
