@@ -74,3 +74,19 @@ def test_cold_start_filters_on_graded_records():
     assert len(kept) == 1 and kept[0]["answer"] == "8"
     assert counts == {"in": 4, "rejected_by_no_summary": 1, "rejected_by_language_mixing": 1,
                       "rejected_by_wrong_answer": 1, "kept": 1}
+
+
+def test_cold_start_language_filter_judges_each_problem_in_its_own_language():
+    zh = " <think> 1+9=10, 等等，我检查。 10-2=8。 </think> 所以答案是 \\boxed{8}。"
+    recs = cold_start.grade([
+        {"completion": GOOD, "answer": "8", "language": "zh"},  # English answer, Chinese problem
+        {"completion": zh, "answer": "8", "language": "zh"},
+        {"completion": zh, "answer": "8", "language": "en"},    # Chinese answer, English problem
+        {"completion": GOOD, "answer": "8"},                    # no language: the default, en
+        {"completion": zh, "answer": "8"},
+    ])
+    kept, counts = cold_start.apply_filters(recs, cold_start.cold_start_filters("en"))
+    assert [(r["completion"] == zh, r.get("language")) for r in kept] == [(True, "zh"), (False, None)]
+    assert counts["rejected_by_language_mixing"] == 3
+    kept_zh, _ = cold_start.apply_filters(recs[3:], cold_start.cold_start_filters("zh"))
+    assert [r["completion"] for r in kept_zh] == [zh]

@@ -109,13 +109,19 @@ def cold_start_filters(target_language: str = "en") -> dict:
     answer), no language mixing, a correct answer. Each is ``f(record) -> bool`` on graded
     records (see :func:`grade`), for :func:`apply_filters`.
 
+    "No language mixing" means one language in the whole completion, and that language is the
+    problem's own (``record["language"]``; ``target_language`` for records without one): an
+    English answer to a Chinese problem is rejected as mixed, as 07's mixed-language rate counts
+    it. (Judging every record against one fixed language kept English answers to Chinese
+    problems, and the cold-start policy learnt to answer Chinese problems in English.)
+
     Source: DeepSeek-R1 §2.3.1 ("filter out results that are not reader-friendly"), §2.3.3
     ("filtered out chain-of-thought with mixed languages … wrong answers").
     """
     return {
         "no_summary": lambda r: readable_ok(r["completion"]),
         "language_mixing": lambda r: not is_mixed(r["completion"])
-        and _lang_ok(r["completion"], target_language),
+        and _lang_ok(r["completion"], r.get("language") or target_language),
         "wrong_answer": lambda r: r["correct"],
     }
 
@@ -139,7 +145,7 @@ def sample_source(model, tok, name: str, prompts: list[str], problems: list[dict
             rewritten are kept unchanged, so the filters count them).
 
     Returns:
-        Records ``{"id", "problem", "answer", "completion", "source", "correct"}``.
+        Records ``{"id", "problem", "answer", "language", "completion", "source", "correct"}``.
     """
     gen = sample(model, tok, prompts, n=n, temperature=temperature, top_p=top_p,
                  max_new_tokens=max_new_tokens, max_prompt_tokens=max_prompt_tokens, seed=seed)
@@ -148,7 +154,7 @@ def sample_source(model, tok, name: str, prompts: list[str], problems: list[dict
         for t in texts:
             c = (rewrite_r1_zero(t) or t) if rewrite else t
             out.append({"id": p["id"], "problem": p["problem"], "answer": p["answer"],
-                        "completion": c, "source": name})
+                        "language": p.get("language", "en"), "completion": c, "source": name})
     return grade(out)
 
 
@@ -161,7 +167,7 @@ def rollouts_source(rollouts, problems_by_id: dict[str, dict], name: str = "r1_z
         if p is None:
             continue
         out.append({"id": pid, "problem": p["problem"], "answer": p["answer"], "source": name,
-                    "completion": rewrite_r1_zero(text) or text})
+                    "language": p.get("language", "en"), "completion": rewrite_r1_zero(text) or text})
     return grade(out)
 
 
@@ -180,9 +186,9 @@ def collect(model, tok, source, train: list[dict], rollouts, cs, rng: random.Ran
         seed: generation seed.
 
     Returns:
-        ``(examples, counts, few_shot)``: records ``{"id", "problem", "answer", "completion",
-        "source"}``; one counts row per source (``in``, ``rejected_by_<filter>``, ``kept``); the
-        few-shot ``(problem, completion)`` pairs used.
+        ``(examples, counts, few_shot)``: records ``{"id", "problem", "answer", "language",
+        "completion", "source"}``; one counts row per source (``in``, ``rejected_by_<filter>``,
+        ``kept``); the few-shot ``(problem, completion)`` pairs used.
 
     Source: DeepSeek-R1 §2.3.1 (few-shot long CoT, prompting for reflection and verification,
     R1-Zero outputs post-processed; filtered for readability, language mixing and correctness).
@@ -213,5 +219,5 @@ def collect(model, tok, source, train: list[dict], rollouts, cs, rng: random.Ran
     unique = list({r["completion"]: r for r in kept + authored}.values())
     if cs.max_examples:
         unique = rng.sample(unique, min(cs.max_examples, len(unique)))
-    keys = ("id", "problem", "answer", "completion", "source")
-    return [{k: r[k] for k in keys} for r in unique], rows, few_shot
+    keys = ("id", "problem", "answer", "language", "completion", "source")
+    return [{k: r.get(k, "en") if k == "language" else r[k] for k in keys} for r in unique], rows, few_shot
