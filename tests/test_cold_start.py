@@ -90,3 +90,18 @@ def test_cold_start_language_filter_judges_each_problem_in_its_own_language():
     assert counts["rejected_by_language_mixing"] == 3
     kept_zh, _ = cold_start.apply_filters(recs[3:], cold_start.cold_start_filters("zh"))
     assert [r["completion"] for r in kept_zh] == [zh]
+
+
+def test_rollouts_are_summarised_in_their_problems_language():
+    import pandas as pd
+
+    problems = {"p-en": {"id": "p-en", "problem": "Compute 1+9-2", "answer": "8", "language": "en"},
+                "p-zh": {"id": "p-zh", "problem": "计算 1+9-2", "answer": "8", "language": "zh"}}
+    raw = " <think> 1+9=10, 10-2=8. </think> <answer> 8 </answer>"
+    rows = pd.DataFrame({"prompt_id": ["p-en", "p-zh", "missing"], "completion": [raw] * 3})
+    recs = cold_start.rollouts_source(rows, problems)
+    assert [(r["id"], r["language"], r["correct"]) for r in recs] == [("p-en", "en", True), ("p-zh", "zh", True)]
+    assert recs[0]["completion"].endswith("So the answer is \\boxed{8}.")
+    assert recs[1]["completion"].endswith("所以答案是 \\boxed{8}。")
+    kept, counts = cold_start.apply_filters(recs, cold_start.cold_start_filters())
+    assert len(kept) == 2 and counts["rejected_by_language_mixing"] == 0

@@ -152,7 +152,7 @@ def sample_source(model, tok, name: str, prompts: list[str], problems: list[dict
     out = []
     for p, texts in zip(problems, gen.texts):
         for t in texts:
-            c = (rewrite_r1_zero(t) or t) if rewrite else t
+            c = (rewrite_r1_zero(t, p.get("language", "en")) or t) if rewrite else t
             out.append({"id": p["id"], "problem": p["problem"], "answer": p["answer"],
                         "language": p.get("language", "en"), "completion": c, "source": name})
     return grade(out)
@@ -160,14 +160,16 @@ def sample_source(model, tok, name: str, prompts: list[str], problems: list[dict
 
 def rollouts_source(rollouts, problems_by_id: dict[str, dict], name: str = "r1_zero_rollouts") -> list[dict]:
     """Source 3: the R1-Zero RL rollouts (``completions.parquet`` rows with ``prompt_id`` and
-    ``completion``) rewritten into the readable pattern and graded."""
+    ``completion``) rewritten into the readable pattern, the summary in the problem's language,
+    and graded."""
     out = []
     for pid, text in zip(rollouts["prompt_id"], rollouts["completion"]):
         p = problems_by_id.get(pid)
         if p is None:
             continue
+        lang = p.get("language", "en")
         out.append({"id": pid, "problem": p["problem"], "answer": p["answer"], "source": name,
-                    "language": p.get("language", "en"), "completion": rewrite_r1_zero(text) or text})
+                    "language": lang, "completion": rewrite_r1_zero(text, lang) or text})
     return grade(out)
 
 
