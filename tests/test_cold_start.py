@@ -1,3 +1,5 @@
+import pytest
+
 from r1lib.core.formats import split_readable
 from r1lib.recipe import cold_start
 from r1lib.recipe.templates import readable_ok
@@ -85,11 +87,15 @@ def test_cold_start_language_filter_judges_each_problem_in_its_own_language():
         {"completion": GOOD, "answer": "8"},                    # no language: the default, en
         {"completion": zh, "answer": "8"},
     ])
-    kept, counts = cold_start.apply_filters(recs, cold_start.cold_start_filters("en"))
+    kept, counts = cold_start.apply_filters(recs, cold_start.cold_start_filters("problem"))
     assert [(r["completion"] == zh, r.get("language")) for r in kept] == [(True, "zh"), (False, None)]
     assert counts["rejected_by_language_mixing"] == 3
+    kept_en, _ = cold_start.apply_filters(recs, cold_start.cold_start_filters("en"))  # one language for all
+    assert [(r["completion"] == zh, r.get("language")) for r in kept_en] == [(False, "zh"), (False, None)]
     kept_zh, _ = cold_start.apply_filters(recs[3:], cold_start.cold_start_filters("zh"))
     assert [r["completion"] for r in kept_zh] == [zh]
+    with pytest.raises(ValueError, match="target_language"):
+        cold_start.cold_start_filters("fr")
 
 
 def test_rollouts_are_summarised_in_their_problems_language():
@@ -105,3 +111,5 @@ def test_rollouts_are_summarised_in_their_problems_language():
     assert recs[1]["completion"].endswith("所以答案是 \\boxed{8}。")
     kept, counts = cold_start.apply_filters(recs, cold_start.cold_start_filters())
     assert len(kept) == 2 and counts["rejected_by_language_mixing"] == 0
+    english = cold_start.rollouts_source(rows, problems, target_language="en")  # the micro profile's
+    assert all(r["completion"].endswith("So the answer is \\boxed{8}.") for r in english)

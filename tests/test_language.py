@@ -158,8 +158,20 @@ def test_reward_language_column_and_conversational():
     assert out == pytest.approx([1.0, 1.0, 1.0, 0.0])
 
 
-def test_reward_errors():
-    (fn,) = get_reward_funcs(["language_consistency"])
+def test_strict_reward_pays_mixed_reasoning_no_more_than_word_free():
+    (strict, share) = get_reward_funcs(["language_consistency_strict", "language_consistency"])
+    assert strict.__name__ == "language_consistency_strict"
+    half = "<think> Wait, let me check 等等 </think> <answer> 8 </answer>"
+    word_free = "<think> 1+1=2 </think> <answer> 2 </answer>"
+    batch = [EN_READABLE, MIXED, half, word_free, ZH_ONLY]
+    assert strict(batch, language=["en", "en", "en", "en", "zh"]) == [1.0, 0.0, 0.0, 0.0, 1.0]
+    assert share(batch, language=["en", "en", "en", "en", "zh"])[2] == pytest.approx(4 / 6)  # > word-free
+    assert strict([half], language=["zh"]) == [0.0] and strict([]) == []
+
+
+@pytest.mark.parametrize("name", ["language_consistency", "language_consistency_strict"])
+def test_reward_errors(name):
+    (fn,) = get_reward_funcs([name])
     with pytest.raises(ValueError):
         fn([EN_READABLE], language=["en", "zh"])
     with pytest.raises(TypeError):

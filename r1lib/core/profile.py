@@ -224,7 +224,9 @@ class ColdStartConfig(_Section):
     max_examples: int | None = Field(None, gt=0)  # cap on SFT examples after filtering
     authored_examples: int = Field(0, ge=0)    # hand-written examples (the few-shot kind) added
     authored_language: Literal["any", "en", "zh"] = "any"  # problems the authored examples are for
-    target_language: Literal["en", "zh"] = "en"
+    # the language each collected answer must be in (filter and rewritten summary): "problem" =
+    # the problem's own (readable, unmixed data, as the paper's); "en"/"zh" = one for every problem
+    target_language: Literal["problem", "en", "zh"] = "problem"
     sft: SFTConfig = SFTConfig(steps=200)      # 200 steps: readable outputs without losing accuracy
 
 

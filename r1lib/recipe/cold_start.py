@@ -25,7 +25,7 @@ from r1lib.core.formats import SUMMARY, TAGS, readable
 from r1lib.recipe.analysis import count_reflection
 from r1lib.recipe.equivalence import batch_answers_correct
 from r1lib.recipe.generation import sample
-from r1lib.recipe.language import is_mixed, target_language_share
+from r1lib.recipe.language import SUPPORTED_TARGETS, is_mixed, target_language_share
 from r1lib.recipe.templates import make_prompt, readable_ok
 
 
@@ -104,26 +104,36 @@ def grade(records: list[dict], verifier=None) -> list[dict]:
     return [{**r, "correct": bool(s)} for r, s in zip(records, scores)]
 
 
-def cold_start_filters(target_language: str = "en") -> dict:
+def cold_start_filters(target_language: str = "problem") -> dict:
     """The paper's cold-start filters, in order: the readable pattern (a summary with one boxed
     answer), no language mixing, a correct answer. Each is ``f(record) -> bool`` on graded
     records (see :func:`grade`), for :func:`apply_filters`.
 
     "No language mixing" means one language in the whole completion, and that language is the
-    problem's own (``record["language"]``; ``target_language`` for records without one): an
-    English answer to a Chinese problem is rejected as mixed, as 07's mixed-language rate counts
-    it. (Judging every record against one fixed language kept English answers to Chinese
-    problems, and the cold-start policy learnt to answer Chinese problems in English.)
+    target: with ``target_language="problem"``, each record's own problem's language
+    (``record["language"]``, English when absent), so an English answer to a Chinese problem is
+    rejected as mixed, as 07's mixed-language rate counts it; with ``"en"`` or ``"zh"``, that
+    language for every problem (the micro profile collects English only, so that Chinese
+    questions start out answered in English: the mixing 03's reward is for).
 
-    Source: DeepSeek-R1 §2.3.1 ("filter out results that are not reader-friendly"), §2.3.3
-    ("filtered out chain-of-thought with mixed languages … wrong answers").
+    Raises:
+        ValueError: ``target_language`` is not ``"problem"``, ``"en"`` or ``"zh"``.
     """
+    if target_language not in ("problem", *SUPPORTED_TARGETS):
+        raise ValueError(f"cold_start.target_language must be 'problem', 'en' or 'zh', got {target_language!r}")
     return {
         "no_summary": lambda r: readable_ok(r["completion"]),
         "language_mixing": lambda r: not is_mixed(r["completion"])
-        and _lang_ok(r["completion"], r.get("language") or target_language),
+        and _lang_ok(r["completion"], target_of(r, target_language)),
         "wrong_answer": lambda r: r["correct"],
     }
+
+
+def target_of(problem: dict, target_language: str) -> str:
+    """The language a cold-start answer to ``problem`` must be in: the problem's own
+    (``problem["language"]``, default ``"en"``) when ``target_language == "problem"``, else
+    ``target_language``."""
+    return (problem.get("language") or "en") if target_language == "problem" else target_language
 
 
 def _lang_ok(text: str, target: str) -> bool:
@@ -132,7 +142,8 @@ def _lang_ok(text: str, target: str) -> bool:
 
 def sample_source(model, tok, name: str, prompts: list[str], problems: list[dict], n: int,
                   max_new_tokens: int, seed: int, rewrite: bool, temperature: float = 0.6,
-                  top_p: float = 0.95, max_prompt_tokens: int = 480) -> list[dict]:
+                  top_p: float = 0.95, max_prompt_tokens: int = 480,
+                  target_language: str = "problem") -> list[dict]:
     """Sample ``n`` completions per prompt and return graded cold-start candidates.
 
     Args:
@@ -142,7 +153,9 @@ def sample_source(model, tok, name: str, prompts: list[str], problems: list[dict
         problems: ``{"id", "problem", "answer"}`` aligned with ``prompts``; micro problems are
             ``Compute <expression>``.
         rewrite: post-process each output with :func:`rewrite_r1_zero` (outputs that cannot be
-            rewritten are kept unchanged, so the filters count them).
+            rewritten are kept unchanged, so the filters count them), the summary in
+            :func:`target_of` the problem.
+        target_language: ``"problem"``, ``"en"`` or ``"zh"`` (see :func:`cold_start_filters`).
 
     Returns:
         Records ``{"id", "problem", "answer", "language", "completion", "source", "correct"}``.
@@ -152,24 +165,25 @@ def sample_source(model, tok, name: str, prompts: list[str], problems: list[dict
     out = []
     for p, texts in zip(problems, gen.texts):
         for t in texts:
-            c = (rewrite_r1_zero(t, p.get("language", "en")) or t) if rewrite else t
+            c = (rewrite_r1_zero(t, target_of(p, target_language)) or t) if rewrite else t
             out.append({"id": p["id"], "problem": p["problem"], "answer": p["answer"],
                         "language": p.get("language", "en"), "completion": c, "source": name})
     return grade(out)
 
 
-def rollouts_source(rollouts, problems_by_id: dict[str, dict], name: str = "r1_zero_rollouts") -> list[dict]:
+def rollouts_source(rollouts, problems_by_id: dict[str, dict], name: str = "r1_zero_rollouts",
+                    target_language: str = "problem") -> list[dict]:
     """Source 3: the R1-Zero RL rollouts (``completions.parquet`` rows with ``prompt_id`` and
-    ``completion``) rewritten into the readable pattern, the summary in the problem's language,
-    and graded."""
+    ``completion``) rewritten into the readable pattern, the summary in :func:`target_of` the
+    problem, and graded."""
     out = []
     for pid, text in zip(rollouts["prompt_id"], rollouts["completion"]):
         p = problems_by_id.get(pid)
         if p is None:
             continue
-        lang = p.get("language", "en")
         out.append({"id": pid, "problem": p["problem"], "answer": p["answer"], "source": name,
-                    "language": lang, "completion": rewrite_r1_zero(text, lang) or text})
+                    "language": p.get("language", "en"),
+                    "completion": rewrite_r1_zero(text, target_of(p, target_language)) or text})
     return grade(out)
 
 
@@ -203,8 +217,10 @@ def collect(model, tok, source, train: list[dict], rollouts, cs, rng: random.Ran
                                   cs.max_new_tokens, seed, rewrite=False),
         "prompted_reflection": sample_source(model, tok, "prompted_reflection",
                                              [make_prompt(p["problem"]) for p in prompted], prompted,
-                                             cs.samples_per_problem, cs.max_new_tokens, seed + 1, rewrite=True),
-        "r1_zero_rewritten": rollouts_source(rollouts, {r["id"]: r for r in train}),
+                                             cs.samples_per_problem, cs.max_new_tokens, seed + 1, rewrite=True,
+                                             target_language=cs.target_language),
+        "r1_zero_rewritten": rollouts_source(rollouts, {r["id"]: r for r in train},
+                                             target_language=cs.target_language),
     }
     filters = cold_start_filters(cs.target_language)
     # source 2 asks for reflection and verification: keep only answers that check themselves

@@ -25,7 +25,7 @@ from r1lib.core.formats import reasoning_text
 from r1lib.core.profile import GRPOConfig
 from r1lib.recipe.code import extract_code, passes_tests
 from r1lib.recipe.equivalence import Verifier, batch_answers_correct
-from r1lib.recipe.language import reasoning_language_share, words_by_language
+from r1lib.recipe.language import reasoning_language_share, target_language_share, words_by_language
 from r1lib.recipe.templates import readable_ok
 
 __all__ = [
@@ -313,17 +313,8 @@ def language_consistency_reward(completions: list, language: list | None = None,
     ablation it slightly degrades performance but aligns with human preference (readability).
     """
 
-    if language is None:
-        targets = ["en"] * len(completions)
-    else:
-        if isinstance(language, str):
-            raise TypeError("keyword argument 'language' must be a list aligned with completions, not a str")
-        if len(language) != len(completions):
-            raise ValueError(f"keyword argument 'language' has {len(language)} entries for "
-                             f"{len(completions)} completions")
-        targets = ["en" if t is None else t for t in language]
     out = []
-    for c, t in zip(completions, targets):
+    for c, t in zip(completions, _target_languages(language, len(completions))):
         text = completion_text(c)
         # no words, no evidence of the target language: 0. Paying 1.0 here was hacked in the
         # micro world, where the policy dropped its worded check and accuracy fell 0.80 -> 0.16
@@ -332,6 +323,44 @@ def language_consistency_reward(completions: list, language: list | None = None,
     return out
 
 
+def _target_languages(language: list | None, n: int) -> list[str]:
+    """The ``language`` column of the language rewards, checked: ``"en"`` where absent."""
+    if language is None:
+        return ["en"] * n
+    if isinstance(language, str):
+        raise TypeError("keyword argument 'language' must be a list aligned with completions, not a str")
+    if len(language) != n:
+        raise ValueError(f"keyword argument 'language' has {len(language)} entries for {n} completions")
+    return ["en" if t is None else t for t in language]
+
+
+@register_reward("language_consistency_strict")
+def language_consistency_strict_reward(completions: list, language: list | None = None,
+                                       **kwargs: Any) -> list[float | None]:
+    """Language consistency, all or nothing: 1.0 when the reasoning has at least one word and
+    every word is in the target language, else 0.0.
+
+    The paper's proportion (:func:`language_consistency_reward`) pays a reasoning that mixes
+    languages more than one without words (0.0, so that dropping the reasoning does not pay):
+    with a cold start that ties the check's language only weakly to the prompt's, that reward
+    *raised* the micro policy's mixed-language rate from 0.12 to 0.65 in 160 steps, by pushing
+    word-free reasoning towards worded checks in either language. Here a mixed reasoning earns
+    what a word-free one earns, and only a consistent one earns more.
+
+    Args, returns and errors: as :func:`language_consistency_reward` (values in {0.0, 1.0}).
+
+    Source: a variant of DeepSeek-R1 §2.3.2's language consistency reward (the proportion
+    thresholded at 1); words by Unicode script (:mod:`r1lib.recipe.language`).
+    """
+    out = []
+    for c, t in zip(completions, _target_languages(language, len(completions))):
+        think = reasoning_text(completion_text(c))
+        consistent = target_language_share(think, t) == 1.0  # checks t first
+        out.append(1.0 if consistent and sum(words_by_language(think).values()) else 0.0)
+    return out
+
+
+__all__.append("language_consistency_strict_reward")
 __all__.append("language_consistency_reward")
 
 
