@@ -36,7 +36,9 @@ def verifier():
 @pytest.mark.parametrize("name", rewards.reward_names())
 def test_reward_never_raises_and_stays_in_range(name, verifier):
     func = rewards.get_reward_funcs([name], GRPOConfig())[0]
-    lo = -1.0 if name == "soft_overlong" else 0.0  # a penalty: DAPO's eq. 13 lies in [-1, 0]
+    # soft_overlong is a penalty (DAPO's eq. 13 lies in [-1, 0]); the signed language reward is
+    # in [-1, 1]; every other reward in [0, 1]
+    lo = -1.0 if name in ("soft_overlong", "language_consistency_signed") else 0.0
 
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
     @given(completion, payload, st.sampled_from(["en", "zh"]))
@@ -55,4 +57,4 @@ def test_reward_never_raises_and_stays_in_range(name, verifier):
 
 def test_every_shipped_reward_is_fuzzed():
     assert set(rewards.reward_names()) >= {"accuracy", "format", "readable_format", "language_consistency",
-                                           "soft_overlong"}
+                                           "language_consistency_signed", "soft_overlong"}

@@ -158,18 +158,19 @@ def test_reward_language_column_and_conversational():
     assert out == pytest.approx([1.0, 1.0, 1.0, 0.0])
 
 
-def test_strict_reward_pays_mixed_reasoning_no_more_than_word_free():
-    (strict, share) = get_reward_funcs(["language_consistency_strict", "language_consistency"])
-    assert strict.__name__ == "language_consistency_strict"
+def test_signed_reward_puts_word_free_reasoning_between_right_and_wrong_language():
+    (signed, share) = get_reward_funcs(["language_consistency_signed", "language_consistency"])
+    assert signed.__name__ == "language_consistency_signed"
     half = "<think> Wait, let me check 等等 </think> <answer> 8 </answer>"
     word_free = "<think> 1+1=2 </think> <answer> 2 </answer>"
     batch = [EN_READABLE, MIXED, half, word_free, ZH_ONLY]
-    assert strict(batch, language=["en", "en", "en", "en", "zh"]) == [1.0, 0.0, 0.0, 0.0, 1.0]
-    assert share(batch, language=["en", "en", "en", "en", "zh"])[2] == pytest.approx(4 / 6)  # > word-free
-    assert strict([half], language=["zh"]) == [0.0] and strict([]) == []
+    langs = ["en", "en", "en", "en", "zh"]
+    assert signed(batch, language=langs) == pytest.approx([1.0, -1.0, 4 / 6 - 2 / 6, 0.0, 1.0])
+    assert share(batch, language=langs) == pytest.approx([1.0, 0.0, 4 / 6, 0.0, 1.0])  # wrong = word-free
+    assert signed([half], language=["zh"]) == pytest.approx([-1 / 3]) and signed([]) == []
 
 
-@pytest.mark.parametrize("name", ["language_consistency", "language_consistency_strict"])
+@pytest.mark.parametrize("name", ["language_consistency", "language_consistency_signed"])
 def test_reward_errors(name):
     (fn,) = get_reward_funcs([name])
     with pytest.raises(ValueError):

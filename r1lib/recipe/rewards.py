@@ -334,33 +334,35 @@ def _target_languages(language: list | None, n: int) -> list[str]:
     return ["en" if t is None else t for t in language]
 
 
-@register_reward("language_consistency_strict")
-def language_consistency_strict_reward(completions: list, language: list | None = None,
+@register_reward("language_consistency_signed")
+def language_consistency_signed_reward(completions: list, language: list | None = None,
                                        **kwargs: Any) -> list[float | None]:
-    """Language consistency, all or nothing: 1.0 when the reasoning has at least one word and
-    every word is in the target language, else 0.0.
+    """Language consistency, signed: (target-language words − other words) / words of the
+    reasoning, in [-1, 1]; 0.0 for a reasoning without words (neutral).
 
-    The paper's proportion (:func:`language_consistency_reward`) pays a reasoning that mixes
-    languages more than one without words (0.0, so that dropping the reasoning does not pay):
-    with a cold start that ties the check's language only weakly to the prompt's, that reward
-    *raised* the micro policy's mixed-language rate from 0.12 to 0.65 in 160 steps, by pushing
-    word-free reasoning towards worded checks in either language. Here a mixed reasoning earns
-    what a word-free one earns, and only a consistent one earns more.
+    Equal to ``2 × share − 1`` of the paper's proportion (:func:`language_consistency_reward`)
+    for a worded reasoning, so GRPO's group-normalised advantages see the same ordering among
+    worded completions; what differs is the word-free one. The proportion pays it 0.0, the same
+    as a reasoning wholly in the wrong language, so with accuracy rewarding a worded check the
+    policy traded word-free reasoning for checks in either language: in the micro world the
+    proportion *raised* mixing 0.15 → 0.59 in 180 steps, and an all-or-nothing variant did the
+    same. Here a wrong-language word costs what a right one earns, and no words are neutral.
 
-    Args, returns and errors: as :func:`language_consistency_reward` (values in {0.0, 1.0}).
+    Args, returns and errors: as :func:`language_consistency_reward` (values in [-1, 1]).
 
-    Source: a variant of DeepSeek-R1 §2.3.2's language consistency reward (the proportion
-    thresholded at 1); words by Unicode script (:mod:`r1lib.recipe.language`).
+    Source: a variant of DeepSeek-R1 §2.3.2's language consistency reward (an affine map of the
+    proportion, with word-free reasoning at its midpoint); words by Unicode script
+    (:mod:`r1lib.recipe.language`).
     """
     out = []
     for c, t in zip(completions, _target_languages(language, len(completions))):
         think = reasoning_text(completion_text(c))
-        consistent = target_language_share(think, t) == 1.0  # checks t first
-        out.append(1.0 if consistent and sum(words_by_language(think).values()) else 0.0)
+        share = target_language_share(think, t)  # checks t first; 1.0 without words
+        out.append(2.0 * share - 1.0 if sum(words_by_language(think).values()) else 0.0)
     return out
 
 
-__all__.append("language_consistency_strict_reward")
+__all__.append("language_consistency_signed_reward")
 __all__.append("language_consistency_reward")
 
 
