@@ -101,6 +101,30 @@ def test_rl_stages_record_the_configuration_that_ran(smoke_run):
     assert "paper" in text and "this run" in text and "KL estimator" in text
 
 
+def test_rl_stages_record_their_preflight(smoke_run):
+    run_dir, _ = smoke_run
+    for st in ("01_r1_zero_grpo", "03_reasoning_rl"):
+        pf = read_stage(run_dir, st)["metrics"]["preflight"]
+        assert pf["prompts"] == 8 and pf["completions"] == 16 and pf["groups"] == 8, st
+        assert all(0 <= pf[k] <= 1 for k in ("format_hit_rate", "accuracy", "truncated_share",
+                                              "zero_variance_groups")), st
+        assert pf["s_per_step_est"] > 0 and pf["tokens_per_step"] > 0, st
+
+
+def test_preflight_command_reads_the_run(smoke_run, capsys):
+    from r1lib.machinery import cli
+
+    run_dir, _ = smoke_run
+    assert cli.main(["preflight", "--profile", "smoke", "--run-dir", str(run_dir), "--stage", "03_reasoning_rl",
+                     "--prompts", "4"]) == 0
+    (line,) = capsys.readouterr().out.strip().splitlines()
+    out = json.loads(line)
+    assert out["stage"] == "03_reasoning_rl" and out["prompts"] == 4 and out["completions"] == 8
+    assert cli.main(["preflight", "--profile", "smoke", "--run-dir", str(run_dir / "nothing"),
+                     "--stage", "01_r1_zero_grpo"]) == 1
+    assert "00_base_model: no complete stage" in capsys.readouterr().err
+
+
 def test_variants_study_contract(smoke_run):
     run_dir, _ = smoke_run
     rec = read_stage(run_dir, "09_grpo_variants")
@@ -269,8 +293,11 @@ def test_sigkill_during_grpo_resumes_to_identical_metrics(smoke_run, tmp_path):
 
     m_a = read_stage(a, "01_r1_zero_grpo")["metrics"]
     m_b = read_stage(b, "01_r1_zero_grpo")["metrics"]
-    timing = {"train_s", "s_per_step", "verifier"}  # wall time; the verifier counts per process
+    timing = {"train_s", "s_per_step", "verifier", "preflight"}  # wall time; the verifier counts per process
     assert {k: v for k, v in m_b.items() if k not in timing} == {k: v for k, v in m_a.items() if k not in timing}
+    measured = {"sampling_s", "s_per_step_est", "stage_s_est"}  # the preflight's timings
+    assert {k: v for k, v in m_b["preflight"].items() if k not in measured} == \
+        {k: v for k, v in m_a["preflight"].items() if k not in measured}
     pd.testing.assert_frame_equal(pd.read_parquet(b / "01_r1_zero_grpo" / "completions.parquet"),
                                   pd.read_parquet(a / "01_r1_zero_grpo" / "completions.parquet"))
     assert _jsonl(stage / "probes.jsonl") == _jsonl(a / "01_r1_zero_grpo" / "probes.jsonl")

@@ -151,6 +151,10 @@ class GRPOConfig(_Section):
     probe_every: int = Field(20, gt=0)       # steps between held-out probes (accuracy vs step)
     probe_problems: int = Field(100, ge=0)   # held-out problems per probe (0: no probes)
     probe_k: int = Field(4, gt=0)            # samples per problem at the evaluation temperature
+    # preflight (r1lib.recipe.preflight): the starting policy sampled on this many RL prompts
+    # (G each) before training, to show whether groups carry reward variance; 0 skips it
+    preflight_prompts: int = Field(200, ge=0)  # 200 x G=8 rollouts: ~30 s for the micro policy
+    preflight_min_signal: float = Field(0.05, ge=0, le=1)  # warn below this share of groups with variance
 
     @property
     def on_policy(self) -> bool:

@@ -187,9 +187,10 @@ _DATA_STAGES = ("04_rejection_sampling_sft", "05_all_scenario_rl", "06_distillat
 GRPO_LATER_FIELDS = ("kl_ratio_correction", "epsilon_high", "delta", "num_iterations",
                      "steps_per_generation", "scale_rewards", "mask_truncated_completions",
                      "top_entropy_quantile", "entropy_coef", "sync_ref_model", "ref_model_sync_steps",
-                     "overlong_cache")
-"""GRPO options added after the micro reference run (the variants issue): hashed only where set
-away from their defaults, so the stages that ran before they existed keep their hashes."""
+                     "overlong_cache", "preflight_prompts", "preflight_min_signal")
+"""GRPO options added after the micro reference run (the variants and preflight issues): hashed
+only where set away from their defaults, so the stages that ran before they existed keep their
+hashes."""
 
 
 def _drop_later_defaults(profile: Profile, dump: dict) -> None:

@@ -18,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+import yaml
 from tqdm.std import tqdm
 
 from r1lib.core.paths import REPO_ROOT
@@ -239,6 +240,20 @@ class LiveView:
             (tqdm.write(msg, file=sys.stderr) if self.live else print(msg, flush=True))
 
 
+def parse_sets(items: list[str]) -> dict:
+    """``["grpo.steps=20", "seed=1"]`` (``--set`` options, values in YAML) as nested profile
+    overrides ``{"grpo": {"steps": 20}, "seed": 1}``."""
+    overrides: dict = {}
+    for item in items:
+        key, _, val = item.partition("=")
+        node = overrides
+        parts = key.split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = yaml.safe_load(val)
+    return overrides
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", default="micro", help="params/<profile>.yaml (default: micro)")
@@ -250,16 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="override a profile value, e.g. --set grpo.steps=20 (YAML value)")
     ap.add_argument("--dry-run", action="store_true", help="print the plan and exit")
     a = ap.parse_args(argv)
-    overrides: dict = {}
-    import yaml
-
-    for item in a.set:
-        key, _, val = item.partition("=")
-        node = overrides
-        parts = key.split(".")
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-        node[parts[-1]] = yaml.safe_load(val)
+    overrides = parse_sets(a.set)
     stages = a.stages.split(",") if a.stages else None
     if stages:
         bad = [s for s in stages if s not in STAGES]

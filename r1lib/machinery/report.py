@@ -191,17 +191,14 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``r1 report RUN_DIR [--out FILE]``."""
-    ap = argparse.ArgumentParser(prog="r1", description="r1-repro commands")
-    sub = ap.add_subparsers(dest="command", required=True)
-    rp = sub.add_parser("report", help="write results/<run>/report.html from a run's files")
-    rp.add_argument("run_dir")
-    rp.add_argument("--out", default=None)
+    """``python -m r1lib.machinery.report RUN_DIR [--out FILE]`` (the ``r1 report`` command of
+    :mod:`r1lib.machinery.cli`)."""
+    ap = argparse.ArgumentParser(prog="python -m r1lib.machinery.report")
+    ap.add_argument("run_dir")
+    ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     print(write_report(args.run_dir, args.out))
 
 
 if __name__ == "__main__":
-    import sys
-
-    main(["report", *sys.argv[1:]] if sys.argv[1:2] != ["report"] else sys.argv[1:])
+    main()
