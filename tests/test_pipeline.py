@@ -103,8 +103,11 @@ def test_rl_stages_record_the_configuration_that_ran(smoke_run):
 
 def test_rl_stages_record_their_preflight(smoke_run):
     run_dir, _ = smoke_run
-    for st in ("01_r1_zero_grpo", "03_reasoning_rl"):
-        pf = read_stage(run_dir, st)["metrics"]["preflight"]
+    for st, key in [("01_r1_zero_grpo", ()), ("03_reasoning_rl", ()), ("05_all_scenario_rl", ()),
+                    ("06_distillation", ("student_rl",))]:
+        pf = read_stage(run_dir, st)["metrics"]
+        for k in (*key, "preflight"):
+            pf = pf[k]
         assert pf["prompts"] == 8 and pf["completions"] == 16 and pf["groups"] == 8, st
         assert all(0 <= pf[k] <= 1 for k in ("format_hit_rate", "accuracy", "truncated_share",
                                               "zero_variance_groups")), st

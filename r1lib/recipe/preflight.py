@@ -19,10 +19,12 @@ import torch
 
 from r1lib.core.profile import GRPOConfig
 from r1lib.recipe.generation import encode_prompts, sample
+from r1lib.recipe.models import load_policy
 from r1lib.recipe.rewards import get_reward_funcs
 from r1lib.recipe.training import FLOPS_FORWARD, FLOPS_TRAIN, grpo_flops_per_token
 
-__all__ = ["FORMAT_REWARDS", "PreflightWarning", "preflight", "summarise", "warn_if_no_signal"]
+__all__ = ["FORMAT_REWARDS", "PreflightWarning", "before_training", "preflight", "summarise",
+           "warn_if_no_signal"]
 
 FORMAT_REWARDS = ("readable_format", "format")
 """Reward functions whose positive value counts as a format hit (the first one present)."""
@@ -182,3 +184,17 @@ def preflight(model, tok, records: list[dict], cfg: GRPOConfig, seed: int, n_pro
     return {**report, "prompts": len(recs), "tokens_per_step": round(tokens, 1),
             "s_per_step_est": round(s_step, 3), "stage_s_est": round(s_step * cfg.steps, 1),
             "sampling_s": round(sampling_s, 2)}
+
+
+def before_training(model_path, records: list[dict], cfg: GRPOConfig, seed: int, where: str,
+                    backend: str | None = None, reward_funcs: list[Callable] | None = None) -> dict | None:
+    """What an RL stage runs before GRPO: load the starting policy from ``model_path``,
+    :func:`preflight` it on ``records`` and :func:`warn_if_no_signal` below
+    ``cfg.preflight_min_signal``. Returns the figures (for ``stage.json``), or None when
+    ``cfg.preflight_prompts`` is 0."""
+    if not cfg.preflight_prompts:
+        return None
+    model, tok = load_policy(str(model_path), backend=backend)
+    out = preflight(model, tok, records, cfg, seed, reward_funcs=reward_funcs)
+    warn_if_no_signal(out, where, cfg.preflight_min_signal)
+    return out
