@@ -14,12 +14,12 @@ from r1lib.machinery.pipeline import parse_sets
 from r1lib.machinery.report import write_report
 from r1lib.machinery.rundir import default_run_dir, read_stage
 from r1lib.recipe import preflight, templates
-from r1lib.recipe.models import load_policy
-from r1lib.sources.benchmarks import balance_by
 
-PREFLIGHT_STAGES = {  # RL stage -> (the stage whose checkpoint it starts from, its GRPO section)
-    "01_r1_zero_grpo": ("00_base_model", "grpo"),
-    "03_reasoning_rl": ("02_cold_start", "reasoning_rl.grpo"),
+PREFLIGHT_STAGES = {  # RL stage -> (the stage whose checkpoint it starts from, its GRPO section,
+    # its RL records from the train problems: the same call the stage's notebook makes)
+    "01_r1_zero_grpo": ("00_base_model", lambda cfg: cfg.grpo, lambda train, cfg: templates.rl_records(train)),
+    "03_reasoning_rl": ("02_cold_start", lambda cfg: cfg.reasoning_rl.grpo,
+                        lambda train, cfg: templates.reasoning_rl_records(train, cfg.reasoning_rl, cfg.seed)),
 }
 """The RL stages ``r1 preflight`` can sample without running anything else first."""
 
@@ -33,9 +33,11 @@ def _artifact(run_dir: Path, stage: str, key: str) -> Path:
 
 
 def stage_preflight(profile_name: str, stage: str, run_dir: str | None = None,
-                    overrides: dict | None = None, n_prompts: int | None = None) -> dict:
-    """:func:`r1lib.recipe.preflight.preflight` of ``stage``'s starting policy on its own RL
-    prompts (the same records the stage builds), from the upstream stages of ``run_dir``.
+                    overrides: dict | None = None, n_prompts: int | None = None) -> dict | None:
+    """:func:`r1lib.recipe.preflight.before_training` of ``stage``'s starting policy on its own
+    RL prompts (the same records the stage builds), from the upstream stages of ``run_dir``: the
+    figures (None when there are no prompts to sample), with a ``PreflightWarning`` below the
+    profile's ``preflight_min_signal``.
 
     Raises:
         ValueError: ``stage`` is not in :data:`PREFLIGHT_STAGES`.
@@ -45,16 +47,11 @@ def stage_preflight(profile_name: str, stage: str, run_dir: str | None = None,
         raise ValueError(f"r1 preflight supports {list(PREFLIGHT_STAGES)}, not {stage!r}")
     cfg = load_profile(profile_name, overrides)
     rd = Path(run_dir) if run_dir else default_run_dir(cfg.name)
-    start_stage, section = PREFLIGHT_STAGES[stage]
-    grpo = cfg
-    for part in section.split("."):
-        grpo = getattr(grpo, part)
-    train = read_jsonl(_artifact(rd, "00_base_model", "train_problems"))
-    if stage == "03_reasoning_rl" and cfg.reasoning_rl.balance_languages:
-        train = balance_by(train, "language", cfg.seed)
+    start_stage, section, build = PREFLIGHT_STAGES[stage]
+    records = build(read_jsonl(_artifact(rd, "00_base_model", "train_problems")), cfg)
     backends.use(cfg)
-    model, tok = load_policy(str(_artifact(rd, start_stage, "checkpoint")), backend=cfg.model.backend)
-    return preflight.preflight(model, tok, templates.rl_records(train), grpo, cfg.seed, n_prompts)
+    return preflight.before_training(_artifact(rd, start_stage, "checkpoint"), records, section(cfg), cfg.seed,
+                                     stage, cfg.model.backend, n_prompts=n_prompts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print(f"{st}: skipped ({e})", file=sys.stderr)
             continue
-        print(json.dumps({"stage": st, **out}))
-        preflight.warn_if_no_signal(out, st)
+        print(json.dumps({"stage": st, **(out or {"prompts": 0})}))
     return 0
 
 

@@ -238,4 +238,4 @@ def collect(model, tok, source, train: list[dict], rollouts, cs, rng: random.Ran
     if cs.max_examples:
         unique = rng.sample(unique, min(cs.max_examples, len(unique)))
     keys = ("id", "problem", "answer", "language", "completion", "source")
-    return [{k: r.get(k, "en") if k == "language" else r[k] for k in keys} for r in unique], rows, few_shot
+    return [{k: r[k] for k in keys} for r in unique], rows, few_shot

@@ -187,14 +187,16 @@ def preflight(model, tok, records: list[dict], cfg: GRPOConfig, seed: int, n_pro
 
 
 def before_training(model_path, records: list[dict], cfg: GRPOConfig, seed: int, where: str,
-                    backend: str | None = None, reward_funcs: list[Callable] | None = None) -> dict | None:
-    """What an RL stage runs before GRPO: load the starting policy from ``model_path``,
-    :func:`preflight` it on ``records`` and :func:`warn_if_no_signal` below
-    ``cfg.preflight_min_signal``. Returns the figures (for ``stage.json``), or None when
-    ``cfg.preflight_prompts`` is 0."""
-    if not cfg.preflight_prompts:
+                    backend: str | None = None, reward_funcs: list[Callable] | None = None,
+                    n_prompts: int | None = None) -> dict | None:
+    """What an RL stage runs before GRPO (and ``r1 preflight``): load the starting policy from
+    ``model_path``, :func:`preflight` it on ``records`` (``n_prompts``, default
+    ``cfg.preflight_prompts``) and :func:`warn_if_no_signal` below ``cfg.preflight_min_signal``.
+    Returns the figures (for ``stage.json``), or None when there are no prompts to sample."""
+    n_prompts = cfg.preflight_prompts if n_prompts is None else n_prompts
+    if not n_prompts:
         return None
     model, tok = load_policy(str(model_path), backend=backend)
-    out = preflight(model, tok, records, cfg, seed, reward_funcs=reward_funcs)
+    out = preflight(model, tok, records, cfg, seed, n_prompts, reward_funcs=reward_funcs)
     warn_if_no_signal(out, where, cfg.preflight_min_signal)
     return out

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 from r1lib.core.formats import TAGS, split_readable
+from r1lib.core.profile import ReasoningRLConfig
+from r1lib.sources.benchmarks import balance_by
 
 R1_ZERO_TEMPLATE = (
     "A conversation between User and Assistant. The user asks a question, and the Assistant "
@@ -74,3 +76,12 @@ def rl_records(problems: list[dict], template: str = "r1_zero", category: str | 
     out = [{"prompt": make_prompt(r["problem"], template), "answer": r["answer"], "id": r["id"],
             "language": r.get("language", "en")} for r in problems]
     return [{**r, "category": category} for r in out] if category else out
+
+
+def reasoning_rl_records(problems: list[dict], cfg: ReasoningRLConfig, seed: int) -> list[dict]:
+    """Stage 03's RL prompts: :func:`rl_records` of ``problems``, subsampled to equal numbers
+    per language when ``cfg.balance_languages`` (``balance_by``, seeded by ``seed``).
+
+    Source: DeepSeek-R1 §2.3.2 (RL prompts in several languages, where mixing arises).
+    """
+    return rl_records(balance_by(problems, "language", seed) if cfg.balance_languages else problems)
