@@ -113,3 +113,13 @@ def test_rollouts_are_summarised_in_their_problems_language():
     assert len(kept) == 2 and counts["rejected_by_language_mixing"] == 0
     english = cold_start.rollouts_source(rows, problems, target_language="en")  # the micro profile's
     assert all(r["completion"].endswith("So the answer is \\boxed{8}.") for r in english)
+
+
+def test_english_on_zh_holds_that_share_of_chinese_problems_to_english():
+    zh = [{"id": f"p{i}", "language": "zh"} for i in range(4000)]
+    share = sum(cold_start.target_of(p, "problem", 0.5) == "en" for p in zh) / len(zh)
+    assert abs(share - 0.5) < 0.03
+    assert cold_start.target_of({"id": "x", "language": "en"}, "problem", 1.0) == "en"
+    assert cold_start.target_of(zh[0], "problem", 0.0) == "zh"
+    with pytest.raises(ValueError, match="english_on_zh"):
+        cold_start.cold_start_filters("en", 0.5)

@@ -231,7 +231,18 @@ class ColdStartConfig(_Section):
     # the language each collected answer must be in (filter and rewritten summary): "problem" =
     # the problem's own (readable, unmixed data, as the paper's); "en"/"zh" = one for every problem
     target_language: Literal["problem", "en", "zh"] = "problem"
+    # with "problem": the share of Chinese problems held to English instead (the same problems in
+    # every source, by id): R1-Zero-style mixing that the cold-start data passes on and 03's
+    # language reward must undo, while the policy still learns to answer in the prompt's language
+    english_on_zh: float = Field(0.0, ge=0, le=1)
     sft: SFTConfig = SFTConfig(steps=200)      # 200 steps: readable outputs without losing accuracy
+
+    @model_validator(mode="after")
+    def _english_on_zh_needs_problem(self):
+        if self.english_on_zh and self.target_language != "problem":
+            raise ValueError(f"cold_start.english_on_zh ({self.english_on_zh}) needs target_language: problem; "
+                             f"'{self.target_language}' already sets every answer's language")
+        return self
 
 
 class ReasoningRLConfig(_Section):

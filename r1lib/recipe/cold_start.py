@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import random
 import re
+import zlib
 
 from r1lib.core.formats import SUMMARY, TAGS, readable
 from r1lib.recipe.analysis import count_reflection
@@ -104,7 +105,7 @@ def grade(records: list[dict], verifier=None) -> list[dict]:
     return [{**r, "correct": bool(s)} for r, s in zip(records, scores)]
 
 
-def cold_start_filters(target_language: str = "problem") -> dict:
+def cold_start_filters(target_language: str = "problem", english_on_zh: float = 0.0) -> dict:
     """The paper's cold-start filters, in order: the readable pattern (a summary with one boxed
     answer), no language mixing, a correct answer. Each is ``f(record) -> bool`` on graded
     records (see :func:`grade`), for :func:`apply_filters`.
@@ -114,26 +115,51 @@ def cold_start_filters(target_language: str = "problem") -> dict:
     (``record["language"]``, English when absent), so an English answer to a Chinese problem is
     rejected as mixed, as 07's mixed-language rate counts it; with ``"en"`` or ``"zh"``, that
     language for every problem (the micro profile collects English only, so that Chinese
-    questions start out answered in English: the mixing 03's reward is for).
+    questions start out answered in English: the mixing 03's reward is for). ``english_on_zh``
+    (with ``"problem"`` only) holds that share of Chinese problems to English instead (see
+    :func:`target_of`).
 
     Raises:
-        ValueError: ``target_language`` is not ``"problem"``, ``"en"`` or ``"zh"``.
+        ValueError: ``target_language`` is not ``"problem"``, ``"en"`` or ``"zh"``, or
+            ``english_on_zh`` is outside [0, 1] or set with a target other than ``"problem"``.
     """
     if target_language not in ("problem", *SUPPORTED_TARGETS):
         raise ValueError(f"cold_start.target_language must be 'problem', 'en' or 'zh', got {target_language!r}")
+    _check_english_on_zh(target_language, english_on_zh)
     return {
         "no_summary": lambda r: readable_ok(r["completion"]),
         "language_mixing": lambda r: not is_mixed(r["completion"])
-        and _lang_ok(r["completion"], target_of(r, target_language)),
+        and _lang_ok(r["completion"], target_of(r, target_language, english_on_zh)),
         "wrong_answer": lambda r: r["correct"],
     }
 
 
-def target_of(problem: dict, target_language: str) -> str:
+def target_of(problem: dict, target_language: str, english_on_zh: float = 0.0) -> str:
     """The language a cold-start answer to ``problem`` must be in: the problem's own
     (``problem["language"]``, default ``"en"``) when ``target_language == "problem"``, else
-    ``target_language``."""
-    return (problem.get("language") or "en") if target_language == "problem" else target_language
+    ``target_language``. With ``"problem"``, a Chinese problem is held to English instead when
+    the CRC-32 of its ``id`` falls in the first ``english_on_zh`` share of its range: the same
+    problems in every source and run, about that share of them.
+
+    Raises:
+        ValueError: ``english_on_zh`` outside [0, 1], or non-zero with a target other than
+            ``"problem"``.
+    """
+    _check_english_on_zh(target_language, english_on_zh)
+    if target_language != "problem":
+        return target_language
+    lang = problem.get("language") or "en"
+    if lang == "zh" and zlib.crc32(str(problem.get("id", "")).encode()) < english_on_zh * 2**32:
+        return "en"
+    return lang
+
+
+def _check_english_on_zh(target_language: str, english_on_zh: float) -> None:
+    if not 0.0 <= english_on_zh <= 1.0:
+        raise ValueError(f"cold_start.english_on_zh must lie in [0, 1], got {english_on_zh!r}")
+    if english_on_zh and target_language != "problem":
+        raise ValueError("cold_start.english_on_zh needs cold_start.target_language: problem "
+                         f"(got {target_language!r}, which already sets every problem's language)")
 
 
 def _lang_ok(text: str, target: str) -> bool:
@@ -143,7 +169,7 @@ def _lang_ok(text: str, target: str) -> bool:
 def sample_source(model, tok, name: str, prompts: list[str], problems: list[dict], n: int,
                   max_new_tokens: int, seed: int, rewrite: bool, temperature: float = 0.6,
                   top_p: float = 0.95, max_prompt_tokens: int = 480,
-                  target_language: str = "problem") -> list[dict]:
+                  target_language: str = "problem", english_on_zh: float = 0.0) -> list[dict]:
     """Sample ``n`` completions per prompt and return graded cold-start candidates.
 
     Args:
@@ -155,7 +181,7 @@ def sample_source(model, tok, name: str, prompts: list[str], problems: list[dict
         rewrite: post-process each output with :func:`rewrite_r1_zero` (outputs that cannot be
             rewritten are kept unchanged, so the filters count them), the summary in
             :func:`target_of` the problem.
-        target_language: ``"problem"``, ``"en"`` or ``"zh"`` (see :func:`cold_start_filters`).
+        target_language, english_on_zh: the answer's language (see :func:`target_of`).
 
     Returns:
         Records ``{"id", "problem", "answer", "language", "completion", "source", "correct"}``.
@@ -165,14 +191,14 @@ def sample_source(model, tok, name: str, prompts: list[str], problems: list[dict
     out = []
     for p, texts in zip(problems, gen.texts):
         for t in texts:
-            c = (rewrite_r1_zero(t, target_of(p, target_language)) or t) if rewrite else t
+            c = (rewrite_r1_zero(t, target_of(p, target_language, english_on_zh)) or t) if rewrite else t
             out.append({"id": p["id"], "problem": p["problem"], "answer": p["answer"],
                         "language": p.get("language", "en"), "completion": c, "source": name})
     return grade(out)
 
 
 def rollouts_source(rollouts, problems_by_id: dict[str, dict], name: str = "r1_zero_rollouts",
-                    target_language: str = "problem") -> list[dict]:
+                    target_language: str = "problem", english_on_zh: float = 0.0) -> list[dict]:
     """Source 3: the R1-Zero RL rollouts (``completions.parquet`` rows with ``prompt_id`` and
     ``completion``) rewritten into the readable pattern, the summary in :func:`target_of` the
     problem, and graded."""
@@ -183,7 +209,7 @@ def rollouts_source(rollouts, problems_by_id: dict[str, dict], name: str = "r1_z
             continue
         out.append({"id": pid, "problem": p["problem"], "answer": p["answer"], "source": name,
                     "language": p.get("language", "en"),
-                    "completion": rewrite_r1_zero(text, target_of(p, target_language)) or text})
+                    "completion": rewrite_r1_zero(text, target_of(p, target_language, english_on_zh)) or text})
     return grade(out)
 
 
@@ -218,11 +244,13 @@ def collect(model, tok, source, train: list[dict], rollouts, cs, rng: random.Ran
         "prompted_reflection": sample_source(model, tok, "prompted_reflection",
                                              [make_prompt(p["problem"]) for p in prompted], prompted,
                                              cs.samples_per_problem, cs.max_new_tokens, seed + 1, rewrite=True,
-                                             target_language=cs.target_language),
+                                             target_language=cs.target_language,
+                                             english_on_zh=cs.english_on_zh),
         "r1_zero_rewritten": rollouts_source(rollouts, {r["id"]: r for r in train},
-                                             target_language=cs.target_language),
+                                             target_language=cs.target_language,
+                                             english_on_zh=cs.english_on_zh),
     }
-    filters = cold_start_filters(cs.target_language)
+    filters = cold_start_filters(cs.target_language, cs.english_on_zh)
     # source 2 asks for reflection and verification: keep only answers that check themselves
     reflects = {"no_reflection": lambda r: count_reflection(r["completion"]) > 0}
     kept, rows = [], []
