@@ -65,7 +65,9 @@ class ModelConfig(_Section):
     """The policy's architecture (micro) or the checkpoint to start from (real profiles)."""
 
     backend: Literal["hf", "unsloth"] = "hf"  # hf: transformers (CPU or GPU); unsloth: its kernels (GPU)
-    base: str | None = None             # hub id or path of a pretrained base; None = micro model
+    base: str | None = None             # hub id, folder or GGUF (path or pkg:<package>/<file>); None = micro model
+    template: Literal["r1_zero", "chat"] = "r1_zero"  # prompt format: raw Table 1 text (base models) or
+    #                                     inside the policy's chat template (instruct models)
     hidden_size: int = 192              # 1.9M parameters: learns the task in minutes on 2 cores
     num_layers: int = 4
     num_heads: int = 6                  # head dim 32
@@ -74,6 +76,9 @@ class ModelConfig(_Section):
 
     @model_validator(mode="after")
     def _heads(self):
+        if self.template == "chat" and self.base is None:
+            raise ValueError("model.template: chat needs a pretrained base with a chat template (model.base); "
+                             "the micro model's tokenizer has none: use model.template: r1_zero")
         if self.hidden_size % self.num_heads:
             raise ValueError(f"model.hidden_size={self.hidden_size} is not divisible by "
                              f"model.num_heads={self.num_heads}")

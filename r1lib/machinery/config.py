@@ -18,7 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from r1lib.core.paths import PARAMS_DIR
-from r1lib.core.profile import GRPOConfig, Profile, RewardModelConfig, SFTConfig, sections
+from r1lib.core.profile import ColdStartConfig, GRPOConfig, ModelConfig, Profile, RewardModelConfig, SFTConfig, sections
 from r1lib.recipe.rewards import reward_names
 from r1lib.sources.benchmarks import BENCHMARKS
 
@@ -192,18 +192,23 @@ GRPO_LATER_FIELDS = ("kl_ratio_correction", "epsilon_high", "delta", "num_iterat
 only where set away from their defaults, so the stages that ran before they existed keep their
 hashes."""
 
+LATER_FIELDS = {GRPOConfig: GRPO_LATER_FIELDS, ColdStartConfig: ("english_on_zh",), ModelConfig: ("template",)}
+"""Per section class, the options added after the micro reference run; each is hashed only where
+set away from its default (a new option at its default changes nothing a stage did)."""
+
 
 def _drop_later_defaults(profile: Profile, dump: dict) -> None:
-    """Remove :data:`GRPO_LATER_FIELDS` at their defaults from every GRPO section of ``dump``."""
-    defaults = {k: GRPOConfig.model_fields[k].default for k in GRPO_LATER_FIELDS}
+    """Remove the :data:`LATER_FIELDS` at their defaults from every matching section of ``dump``."""
     for path, sec in sections(profile):
-        if isinstance(sec, GRPOConfig):
-            node = dump
-            for part in path.split("."):
-                node = node[part]
-            for k, d in defaults.items():
-                if getattr(sec, k) == d:
-                    node.pop(k, None)
+        later = LATER_FIELDS.get(type(sec), ())
+        if not later:
+            continue
+        node = dump
+        for part in path.split("."):
+            node = node[part]
+        for k in later:
+            if getattr(sec, k) == type(sec).model_fields[k].default:
+                node.pop(k, None)
 
 
 def stage_hash(profile: Profile, stage: str) -> str:

@@ -381,7 +381,7 @@ def eval_row(
 def evaluate_benchmark(model, tok, checkpoint: str, benchmark: str, records: list[dict],
                        k: int, max_new_tokens: int, temperature: float = 0.6, top_p: float = 0.95,
                        batch_size: int = 256, max_prompt_tokens: int = 384, seed: int = 0,
-                       template: str = "r1_zero", greedy: bool = False, prompt_prefix: str = ""):
+                       template: str | None = None, greedy: bool = False, prompt_prefix: str = ""):
     """Sample ``k`` completions per problem, grade them, and summarise as one table row.
 
     Args:
@@ -438,7 +438,7 @@ def evaluate_benchmark(model, tok, checkpoint: str, benchmark: str, records: lis
 
 def evaluate_general(model, tok, checkpoint: str, records: list[dict], max_new_tokens: int = 64,
                      temperature: float = 0.6, top_p: float = 0.95, k: int = 1, seed: int = 0,
-                     batch_size: int = 256, template: str = "r1_zero"):
+                     batch_size: int = 256, template: str | None = None):
     """Score a checkpoint on general (non-reasoning) prompts by rule (:func:`judge`).
 
     Args:

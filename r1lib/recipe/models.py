@@ -21,6 +21,7 @@ from transformers.utils import logging as hf_logging
 
 from r1lib.core.timing import timed
 from r1lib.engine import backends
+from r1lib.recipe import templates
 
 hf_logging.disable_progress_bar()  # no "Loading weights" bars in notebooks and logs
 
@@ -178,8 +179,13 @@ def load_policy(path: str, backend: str | None = None, device: str | None = None
     Returns:
         (model, tokenizer) with the model in eval mode on ``device``.
 
+    With ``model.template: chat`` the tokenizer's chat template is checked
+    (:func:`r1lib.recipe.templates.check_chat_template`) and used for every prompt from then on.
+
     Raises:
         ValueError: unknown backend.
+        r1lib.recipe.templates.ChatTemplateError: ``model.template: chat`` and a chat template
+            that is missing, pre-fills ``<think>`` or strips the tags.
         FileNotFoundError: ``path`` looks local (starts with ``.``/``/``) and does not exist.
         r1lib.engine.backends.MissingBackendError: ``unsloth`` without the package (names the extra).
     """
@@ -196,7 +202,7 @@ def load_policy(path: str, backend: str | None = None, device: str | None = None
     if backend == "unsloth":
         model, tok = backends.load_unsloth(path, cur.runtime, cur.seed)
         model.eval()
-        return model, tok
+        return model, _with_prompt_format(tok, path)
     # in `accelerate launch` processes each rank takes its own GPU (LOCAL_RANK)
     device = device or (f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu")
     if dtype == "auto":
@@ -207,7 +213,15 @@ def load_policy(path: str, backend: str | None = None, device: str | None = None
     folder, extra = (gguf[0], {"gguf_file": gguf[1]}) if gguf else (path, {})
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype, **extra).to(device)
     model.eval()
-    return model, load_tokenizer(path)
+    return model, _with_prompt_format(load_tokenizer(path), path)
+
+
+def _with_prompt_format(tok, path: str):
+    """Under ``model.template: chat``, check ``tok``'s chat template and render prompts with it."""
+    if templates.current_format() == "chat":
+        templates.check_chat_template(tok, name=path)
+        templates.use_chat_tokenizer(tok)
+    return tok
 
 
 def save_policy(model, tok, out_dir: str | Path) -> None:

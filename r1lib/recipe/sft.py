@@ -160,7 +160,7 @@ def run_sft(model_path, records: list[dict], cfg: SFTConfig, out_dir: Path, seed
 def rejection_sample(model, tok, problems: list[dict], n: int, temperature: float, top_p: float,
                      max_new_tokens: int, filters: dict[str, Callable[[str, int], bool]],
                      seed: int, batch_size: int = 256, *, keep_per_problem: int = 1,
-                     template: str = "r1_zero", max_prompt_tokens: int = 384
+                     template: str | None = None, max_prompt_tokens: int = 384
                      ) -> tuple[list[dict], dict]:
     """Rejection sampling: keep correct, filtered samples of the policy as SFT data.
 
