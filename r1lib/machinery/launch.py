@@ -4,7 +4,7 @@
 (the command :func:`r1lib.engine.launcher.run_distributed` runs). Each process re-selects the
 backends of the resolved profile in the spec and calls the same recipe function
 (:func:`r1lib.recipe.training.run_grpo` or :func:`r1lib.recipe.sft.run_sft`); rank 0 writes the
-result that the notebook reads back.
+result that the notebook reads back, and every rank its own ``launch_rank<R>.json`` beside it.
 """
 
 from __future__ import annotations
@@ -46,7 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     kw["records"] = read_jsonl(spec["records"])
     kw["cfg"] = cfg_cls.model_validate(kw["cfg"])
     result = func(**kw)
-    if int(os.environ.get("RANK", "0")) == 0:
+    rank = int(os.environ.get("RANK", "0"))
+    # every rank leaves its own view (steps, weights checksum: equal on all ranks under DDP);
+    # rank 0's is the result the notebook reads
+    Path(spec["result"]).with_name(f"launch_rank{rank}.json").write_text(
+        json.dumps({"rank": rank, "world_size": int(os.environ.get("WORLD_SIZE", "1")), **result}, indent=2) + "\n")
+    if rank == 0:
         Path(spec["result"]).write_text(json.dumps(result, indent=2) + "\n")
     return 0
 

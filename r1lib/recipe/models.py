@@ -124,6 +124,7 @@ def load_tokenizer(path: str | Path):
     path = Path(path)
     if gguf is not None:
         tok = AutoTokenizer.from_pretrained(gguf[0], gguf_file=gguf[1])
+        _gguf_special_tokens(tok, Path(gguf[0]) / gguf[1])
     elif (path / "tokenizer.json").exists() and (path / "r1lib_tokenizer").exists():
         tok = PreTrainedTokenizerFast.from_pretrained(str(path))
     else:
@@ -132,6 +133,20 @@ def load_tokenizer(path: str | Path):
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return tok
+
+
+def _gguf_special_tokens(tok, path: Path) -> None:
+    """Set ``tok``'s eos and pad tokens from the GGUF header (``tokenizer.ggml.eos_token_id``,
+    ``padding_token_id``): transformers 5.17 converts SmolLM2's GGUF tokenizer with eos = bos =
+    ``<|im_start|>``, while the file (and the model's config) say ``<|im_end|>``; generation would
+    then run past the end of every chat turn."""
+    import gguf  # optional: only GGUF bases need it (resolve_gguf checked it is installed)
+
+    fields = gguf.GGUFReader(str(path)).fields
+    for attr, key in (("eos_token", "tokenizer.ggml.eos_token_id"), ("pad_token", "tokenizer.ggml.padding_token_id")):
+        if key in fields:
+            f = fields[key]
+            setattr(tok, attr, tok.convert_ids_to_tokens(int(f.parts[f.data[0]][0])))
 
 
 def save_tokenizer(tok, out_dir: str | Path) -> None:
@@ -242,6 +257,14 @@ def save_policy(model, tok, out_dir: str | Path) -> None:
         save_tokenizer(tok, out_dir)
     else:
         tok.save_pretrained(str(out_dir))
+
+
+def weights_checksum(model) -> float:
+    """Sum of the absolute values of every distinct parameter, in float64, rounded to 6
+    significant digits: equal on every rank of a data-parallel run (DDP keeps the replicas in
+    step) and different once a step has moved the weights."""
+    total = sum(float(p.detach().double().abs().sum()) for p in {id(p): p for p in model.parameters()}.values())
+    return float(f"{total:.6g}")
 
 
 def count_parameters(model) -> int:

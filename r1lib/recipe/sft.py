@@ -31,7 +31,7 @@ from r1lib.engine import backends
 from r1lib.engine import launcher as launch
 from r1lib.recipe.evaluation import judge
 from r1lib.recipe.language import is_language_mixed
-from r1lib.recipe.models import count_parameters, load_policy
+from r1lib.recipe.models import count_parameters, load_policy, weights_checksum
 from r1lib.recipe.templates import make_prompt, readable_ok
 from r1lib.recipe.training import _common_args, _jsonl_callback, patch_trl_for_cpu, sft_flops, train_and_save
 
@@ -122,11 +122,12 @@ def run_sft(model_path, records: list[dict], cfg: SFTConfig, out_dir: Path, seed
 
     Returns:
         ``{"sft_steps", "train_s", "final_loss", "examples", "truncated", "trained_tokens",
-        "parameters", "train_flops"}``: optimisation steps, wall seconds of ``train()``, the
+        "parameters", "train_flops", "weights_checksum"}``: optimisation steps, wall seconds of ``train()``, the
         last logged loss (nats per completion token), training examples after TRL's
         preparation, how many of them were cut at ``max_length`` (their EOS is not trained),
         the tokens TRL counted through the model (prompt and completion, no padding), and
-        their compute (:func:`r1lib.recipe.training.sft_flops`, 6 N per token).
+        their compute (:func:`r1lib.recipe.training.sft_flops`, 6 N per token), and
+        :func:`r1lib.recipe.models.weights_checksum` of the trained weights.
 
     Raises:
         FileNotFoundError: a local ``model_path`` that does not exist.
@@ -151,7 +152,8 @@ def run_sft(model_path, records: list[dict], cfg: SFTConfig, out_dir: Path, seed
     n_params = count_parameters(model)
     return {"sft_steps": cfg.steps, "train_s": round(train_s, 1), "final_loss": final_loss,
             "examples": len(ds), "truncated": truncated, "trained_tokens": tokens,
-            "parameters": n_params, "train_flops": sft_flops(n_params, tokens)}
+            "parameters": n_params, "train_flops": sft_flops(n_params, tokens),
+            "weights_checksum": weights_checksum(model)}
 
 
 # ----------------------------------------------------------------------------- rejection sampling

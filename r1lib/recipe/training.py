@@ -33,6 +33,7 @@ from r1lib.recipe.generation import cpu_cache
 from r1lib.recipe.models import (
     count_parameters,
     drop_layers,
+    weights_checksum,
     load_policy,
     load_tokenizer,
     new_micro_model,
@@ -100,6 +101,8 @@ def _jsonl_callback(path: Path, tokens_per_step: int | None = None):
                 truncate_jsonl(path, state.global_step)
 
         def on_log(self, args, state, control, logs=None, **kw):
+            if not state.is_world_process_zero:  # launched on several processes: rank 0 writes
+                return
             now = time.perf_counter()
             row = {"step": state.global_step, "elapsed_s": round(now - self.t0, 2)}
             row.update({k: (float(v) if isinstance(v, (int, float)) else v)
@@ -158,7 +161,8 @@ def _progress_callback(desc: str):
         bar = None
 
         def on_train_begin(self, args, state, control, **kw):
-            self.bar = Progress(state.max_steps, desc, unit="step", initial=state.global_step)
+            if state.is_world_process_zero:  # one bar, however many processes train
+                self.bar = Progress(state.max_steps, desc, unit="step", initial=state.global_step)
 
         def on_step_end(self, args, state, control, **kw):
             if self.bar is not None:
@@ -209,9 +213,12 @@ def train_and_save(trainer, tok, out_dir: Path, resume: str | None = None,
     with phase("training"):
         out = trainer.train(resume_from_checkpoint=resume)
     train_s = time.perf_counter() - t0
-    trainer.save_model(str(out_dir))
-    save_tokenizer(tok, out_dir)
-    shutil.rmtree(trainer_dir, ignore_errors=True)
+    trainer.save_model(str(out_dir))  # rank 0 only when launched on several processes
+    if trainer.is_world_process_zero():
+        save_tokenizer(tok, out_dir)
+    trainer.accelerator.wait_for_everyone()
+    if trainer.is_world_process_zero():
+        shutil.rmtree(trainer_dir, ignore_errors=True)
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     return train_s, round(float(losses[-1]) if losses else float(out.training_loss), 4)
 
@@ -244,6 +251,7 @@ def _common_args(cfg_steps: int, lr: float, out: Path, seed: int, save_steps: in
         logging_steps=1 if cfg_steps <= 400 else 10, save_strategy="steps",
         save_steps=save_steps, save_total_limit=1, report_to=[], disable_tqdm=True,
         use_cpu=not torch.cuda.is_available(), bf16=False, dataloader_num_workers=0,
+        ddp_find_unused_parameters=False,  # every parameter takes part in each forward (launched runs)
     )
 
 
@@ -553,6 +561,7 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
             "s_per_step": round(train_s / max(steps, 1), 3),
             "rollout_tokens_budget_per_step": tokens_per_step,
             "rollout_tokens": int(trainer.state.num_input_tokens_seen), "parameters": n_params,
+            "weights_checksum": weights_checksum(model),
             "train_flops": grpo_flops(n_params, trainer.state.num_input_tokens_seen, cfg),
             "final_reward": round(float(tail[[f.__name__ for f in funcs]].sum(axis=1).mean()), 4),
             "final_accuracy": round(float(tail["accuracy"].mean()), 4)
