@@ -35,3 +35,16 @@ def base_dir(tmp_path_factory):
     model.save_pretrained(str(d))
     save_tokenizer(tok, d)
     return d
+
+
+HEAVY_FIRST = ("test_smollm2.py", "test_real_pipeline.py", "test_pipeline.py")
+"""The end-to-end files (minutes each) are handed out first, so the light ones fill the other
+worker around them instead of leaving one long file running alone at the end (--dist loadfile)."""
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        name = item.path.name
+        return HEAVY_FIRST.index(name) if name in HEAVY_FIRST else len(HEAVY_FIRST)
+
+    items.sort(key=rank)  # stable: the order inside each file is kept

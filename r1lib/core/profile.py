@@ -424,7 +424,11 @@ class ProblemsConfig(_Section):
 
     train: list[str] = ["gsm8k_train", "math_train"]  # R1-Zero's RL prompts: GSM8K + MATH (add
     #                                                   cmath_dev for Chinese prompts, §2.3.2)
-    train_limit: int | None = Field(None, gt=0)       # first N of each (None: all)
+    train_limit: int | None = Field(None, gt=0)       # first N of each (None: all), after the bounds below
+    max_steps: int | None = Field(None, gt=0)         # train and held-out problems whose reference takes <= N steps
+    #                                                   (GSM8K <<…>> calculations, CMATH reasoning_step)
+    max_level: int | None = Field(None, ge=1, le=5)   # MATH train problems of level <= N; each bound
+    #                                                   leaves problems without its measure alone
     heldout: str | list[str] = "math500"               # probed during RL (accuracy vs step); one
     #                                                   name or several (math500, gsm8k_test, mgsm_zh)
     heldout_limit: int | None = Field(100, gt=0)       # first N of each held-out benchmark

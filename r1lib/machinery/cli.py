@@ -14,6 +14,7 @@ from r1lib.machinery.pipeline import parse_sets
 from r1lib.machinery.report import write_report
 from r1lib.machinery.rundir import default_run_dir, read_stage
 from r1lib.recipe import preflight, templates
+from r1lib.recipe.models import use_prompt_format
 
 PREFLIGHT_STAGES = {  # RL stage -> (the stage whose checkpoint it starts from, its GRPO section,
     # its RL records from the train problems: the same call the stage's notebook makes)
@@ -48,8 +49,9 @@ def stage_preflight(profile_name: str, stage: str, run_dir: str | None = None,
     cfg = load_profile(profile_name, overrides)
     rd = Path(run_dir) if run_dir else default_run_dir(cfg.name)
     start_stage, section, build = PREFLIGHT_STAGES[stage]
-    records = build(read_jsonl(_artifact(rd, "00_base_model", "train_problems")), cfg)
     backends.use(cfg)
+    use_prompt_format(cfg, rd)
+    records = build(read_jsonl(_artifact(rd, "00_base_model", "train_problems")), cfg)
     return preflight.before_training(_artifact(rd, start_stage, "checkpoint"), records, section(cfg), cfg.seed,
                                      stage, cfg.model.backend, n_prompts=n_prompts)
 

@@ -27,7 +27,7 @@ def unknown_names(p: Profile) -> list[str]:
     """Benchmark names the data sources do not know (``evaluation.benchmarks``, ``problems``);
     one message per field."""
     out = []
-    known = set(BENCHMARKS) | {"micro_test"}
+    known = set(BENCHMARKS) | {"micro_test", "heldout"}  # the RL task's held-out problems (micro | real)
     bad = sorted(set(p.evaluation.benchmarks) - known)
     if bad:
         out.append(f"evaluation.benchmarks: unknown benchmark(s) {bad}; known: {sorted(known)}")

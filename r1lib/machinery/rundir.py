@@ -24,6 +24,7 @@ from r1lib.core.timing import reset as reset_phases
 from r1lib.engine import backends
 from r1lib.machinery.config import STAGES, load_profile, stage_hash
 from r1lib.recipe.equivalence import default_counters
+from r1lib.recipe.models import use_prompt_format
 from r1lib.sources.registry import open_source
 
 PACKAGES = ["torch", "transformers", "trl", "datasets", "math-verify", "papermill", "tokenizers",
@@ -136,6 +137,7 @@ class Stage:
         reset_phases()  # this stage's phases only (a kernel may open several stages)
         backends.use(cfg)  # model.backend and runtime: hf/unsloth, hf/vllm, GPUs
         rd = Path(run_dir) if run_dir else default_run_dir(cfg.name)
+        use_prompt_format(cfg, rd)  # model.template: chat renders prompts with the base's chat template
         st = cls(name, cfg, rd)
         st.inputs = [up for up in STAGES[name].get("optional", [])
                      if stage_is_complete(rd, up, stage_hash(cfg, up))]

@@ -231,6 +231,23 @@ def load_policy(path: str, backend: str | None = None, device: str | None = None
     return model, _with_prompt_format(load_tokenizer(path), path)
 
 
+def use_prompt_format(profile, run_dir: str | Path) -> None:
+    """Under ``model.template: chat``, make prompts with the policy's chat template from the start
+    of a stage (notebooks build RL records before any policy is loaded): the tokenizer of stage
+    00's checkpoint in ``run_dir`` when it exists, else of ``model.base``; every later checkpoint
+    carries the same one. Nothing to do for ``r1_zero``.
+
+    Raises:
+        r1lib.recipe.templates.ChatTemplateError: a chat template that cannot carry the format.
+        MissingModelError: a GGUF base that cannot be found.
+    """
+    if profile.model.template != "chat":
+        return
+    ckpt = Path(run_dir) / "00_base_model" / "checkpoint"
+    path = str(ckpt) if (ckpt / "tokenizer_config.json").exists() else profile.model.base
+    _with_prompt_format(load_tokenizer(path), path)
+
+
 def _with_prompt_format(tok, path: str):
     """Under ``model.template: chat``, check ``tok``'s chat template and render prompts with it."""
     if templates.current_format() == "chat":

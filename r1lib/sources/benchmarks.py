@@ -37,10 +37,12 @@ __all__ = [
     "BenchmarkSpec",
     "balance_by",
     "benchmark_language",
+    "easy_enough",
     "hub_unreachable",
     "load_benchmark",
     "real_problems",
     "resolve_data_root",
+    "solution_steps",
     "tagged_problems",
 ]
 
@@ -300,8 +302,38 @@ def _load_local(spec: BenchmarkSpec, path: Path, limit: int | None, with_solutio
                 )
             rec[field] = value
         solution = _field_str(obj.get("solution")) if with_solution else None
-        records.append({**rec, "solution": solution} if solution else rec)
+        if solution:
+            rec["solution"] = solution
+        if with_solution:  # difficulty, where the file has it (MATH level, CMATH reasoning steps)
+            rec.update({k: int(obj[k]) for k in DIFFICULTY_FIELDS if isinstance(obj.get(k), int)})
+        records.append(rec)
     return records
+
+
+DIFFICULTY_FIELDS = ("level", "reasoning_step")
+
+
+def solution_steps(record: dict) -> int | None:
+    """How many steps a problem's reference takes: CMATH's ``reasoning_step``, else the GSM8K
+    calculator annotations ``<<…>>`` in its ``solution``; None when neither is there (MATH has
+    a ``level`` instead).
+
+    Source: GSM8K's solution format (Cobbe et al. 2021, one ``<<a*b=c>>`` per calculation);
+    CMATH's ``reasoning_step`` field (Wei et al. 2023)."""
+    if isinstance(record.get("reasoning_step"), int):
+        return record["reasoning_step"]
+    sol = record.get("solution") or ""
+    return sol.count("<<") if "<<" in sol else None
+
+
+def easy_enough(record: dict, max_steps: int | None, max_level: int | None) -> bool:
+    """Whether a problem passes ``problems.max_steps`` / ``problems.max_level``: each bound
+    applies to the problems that have its measure (:func:`solution_steps` for GSM8K and CMATH,
+    ``level`` for MATH), so one profile can bound both kinds; None: no bound."""
+    steps = solution_steps(record)
+    if max_steps is not None and steps is not None and steps > max_steps:
+        return False
+    return not (max_level is not None and record.get("level", 0) > max_level)
 
 
 def _load_hub(
@@ -481,13 +513,14 @@ def balance_by(records: list[dict], key: str, seed: int) -> list[dict]:
 
 
 def tagged_problems(name: str, data_root: str | os.PathLike[str] | None = None,
-                    limit: int | None = None) -> list[dict]:
+                    limit: int | None = None, keep: Callable[[dict], bool] | None = None) -> list[dict]:
     """One benchmark's problems as records of the data-source interface.
 
     Args:
         name: a key of :data:`BENCHMARKS`.
         data_root: see :func:`resolve_data_root`.
-        limit: the first ``limit`` problems (None: all).
+        limit: the first ``limit`` problems (None: all), counted after ``keep``.
+        keep: a filter on the loaded records (e.g. :func:`easy_enough`); None keeps all.
 
     Returns:
         ``{"id", "problem", "answer", "language", "source"}`` (+ ``solution`` where the file has
@@ -496,8 +529,11 @@ def tagged_problems(name: str, data_root: str | os.PathLike[str] | None = None,
     Raises:
         KeyError / FileNotFoundError / ValueError: as :func:`load_benchmark`.
     """
+    recs = load_benchmark(name, data_root, None if keep else limit, with_solution=True)
+    if keep is not None:
+        recs = [r for r in recs if keep(r)][:limit]
     return [{**r, "id": f"{name}/{r['id']}", "language": benchmark_language(name), "source": name}
-            for r in load_benchmark(name, data_root, limit, with_solution=True)]
+            for r in recs]
 
 
 def real_problems(problems, data_root: str | os.PathLike[str] | None = None) -> tuple[list[dict], list[dict]]:

@@ -38,7 +38,7 @@ from pathlib import Path
 from r1lib.core.formats import SUMMARY, readable
 from r1lib.core.records import iter_jsonl
 from r1lib.sources.base import PREFERENCE_KINDS, DataSource, StudentSpec, split
-from r1lib.sources.benchmarks import BENCHMARKS, DATA_ROOT_ENV, resolve_data_root, tagged_problems
+from r1lib.sources.benchmarks import BENCHMARKS, DATA_ROOT_ENV, easy_enough, resolve_data_root, tagged_problems
 from r1lib.sources.decontamination import Decontaminator
 
 __all__ = ["REFUSAL", "RealSource", "gsm8k_reasoning", "hh_turns", "load_sft_data", "math_reasoning"]
@@ -279,7 +279,9 @@ class RealSource(DataSource):
 
     def reasoning_problems(self) -> tuple[list[dict], list[dict]]:
         """``problems.train`` (first ``train_limit`` of each) decontaminated against the held-out
-        and evaluation benchmarks, and ``problems.heldout`` (first ``heldout_limit`` of each).
+        and evaluation benchmarks, and ``problems.heldout`` (first ``heldout_limit`` of each),
+        both within the difficulty bounds ``problems.max_steps`` / ``max_level``
+        (:func:`r1lib.sources.benchmarks.easy_enough`).
 
         Returns:
             ``(train, heldout)``: ``{id, problem, answer, language, source}`` (+ ``solution``).
@@ -291,8 +293,11 @@ class RealSource(DataSource):
         ``scripts/decontaminate.py``.
         """
         pc = self.profile.problems
-        train = [r for n in pc.train for r in tagged_problems(n, self.root, pc.train_limit)]
-        held = [r for n in pc.heldout_names for r in tagged_problems(n, self.root, pc.heldout_limit)]
+        bounded = pc.max_steps is not None or pc.max_level is not None
+        keep = (lambda r: easy_enough(r, pc.max_steps, pc.max_level)) if bounded else None
+        train = [r for n in pc.train for r in tagged_problems(n, self.root, pc.train_limit, keep)]
+        # the held-out problems of the RL task: the same difficulty bounds as its train problems
+        held = [r for n in pc.heldout_names for r in tagged_problems(n, self.root, pc.heldout_limit, keep)]
         kept, dec = self._decontaminate(train, "problem")
         dec["removed_by_source"] = {n: sum(r["source"] == n for r in train) - sum(r["source"] == n for r in kept)
                                     for n in pc.train}
