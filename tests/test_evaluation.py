@@ -13,7 +13,8 @@ import pytest
 # Make the repo root importable when running plain `pytest` (no install, no conftest).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from r1lib.recipe.evaluation import cons_at_k, eval_row, majority_vote, pass1_with_ci, pass_at_k, pass_at_k_curve
+from r1lib.recipe.evaluation import (cons_at_k, eval_row, format_rates, majority_vote, pass1_with_ci, pass_at_k,
+                                     pass_at_k_curve)
 
 # ----------------------------------------------------------------------------- pass@k
 
@@ -289,3 +290,15 @@ def test_mixed_language_rate_is_against_each_prompt_language():
     assert mixed_language_rate([en_check, zh_check, plain, en_check], ["en", "en", "zh", "zh"]) == 0.5
     with pytest.raises(ValueError, match="target languages"):
         mixed_language_rate([plain], [])
+
+
+def test_format_rates_count_each_format_reward():
+    """format_rate: R1-Zero's tags (whitespace around them allowed); readable_rate: one think
+    block, then a summary with exactly one box (issue 13: a format column per evaluation row)."""
+    zero = " <think> 1+2=3 </think>  <answer> 3 </answer> "
+    readable = "<think> 1+2=3 </think> The sum is \\boxed{3}."
+    wrong = ["the answer is 3", "<think> 1+2=3 <answer> 3 </answer>", "<think></think> <answer> 3 </answer>",
+             "<think> x </think> \\boxed{3} and \\boxed{4}"]
+    assert format_rates([zero, readable, *wrong]) == {"format_rate": round(1 / 6, 4), "readable_rate": round(1 / 6, 4)}
+    assert format_rates([zero] * 3 + [readable]) == {"format_rate": 0.75, "readable_rate": 0.25}
+    assert all(v != v for v in format_rates([]).values())  # NaN, not 0, for no samples

@@ -36,8 +36,9 @@ from r1lib.core.profile import EvaluationConfig
 from r1lib.recipe.equivalence import batch_answers_correct, first_answer, get_verifier
 from r1lib.recipe.generation import sample
 from r1lib.recipe.language import mixed_language_rate
+from r1lib.recipe.rewards import format_ok
 from r1lib.recipe.models import load_policy
-from r1lib.recipe.templates import make_prompt
+from r1lib.recipe.templates import make_prompt, readable_ok
 
 __all__ = [
     "cons_at_k",
@@ -401,7 +402,8 @@ def evaluate_benchmark(model, tok, checkpoint: str, benchmark: str, records: lis
 
     Returns:
         (row, samples): ``row`` is :func:`eval_row`'s dict plus ``mixed_language_rate`` (see
-        :func:`mixed_language_rate`; a record's ``language`` field is its target, default en) and
+        :func:`mixed_language_rate`; a record's ``language`` field is its target, default en),
+        :func:`format_rates` and
         ``n_truncated_prompts``;
         ``samples`` is a list of dicts (checkpoint, benchmark, problem id, sample index,
         completion, extracted answer, correct, length), one per completion.
@@ -427,6 +429,7 @@ def evaluate_benchmark(model, tok, checkpoint: str, benchmark: str, records: lis
                    same=verifier.same_answer, seed=seed)
     targets = [r.get("language") or "en" for r in records for _ in range(k)]
     row["mixed_language_rate"] = mixed_language_rate(flat, targets)
+    row.update(format_rates(flat))
     row["n_truncated_prompts"] = gen.n_truncated
     row["n_gold_unparseable"] = int(n_unparseable)
     samples = [{"checkpoint": checkpoint, "benchmark": benchmark, "problem_id": r["id"],
@@ -434,6 +437,19 @@ def evaluate_benchmark(model, tok, checkpoint: str, benchmark: str, records: lis
                 "correct": bool(correct[i, j]), "length": int(gen.lengths[i][j])}
                for i, r in enumerate(records) for j in range(k)]
     return row, samples
+
+
+def format_rates(completions: Sequence[str]) -> dict[str, float]:
+    """Shares of ``completions`` that earn each format reward: ``format_rate`` (R1-Zero's
+    ``<think>…</think> <answer>…</answer>``, :func:`r1lib.recipe.rewards.format_ok`) and
+    ``readable_rate`` (the readable pattern after the cold start,
+    :func:`r1lib.recipe.templates.readable_ok`); NaN for no completions.
+
+    Source: DeepSeek-R1 §2.2.2 (format rewards) and §2.3.1 (the readable pattern)."""
+    if not completions:
+        return {"format_rate": float("nan"), "readable_rate": float("nan")}
+    return {"format_rate": round(float(np.mean([format_ok(c) for c in completions])), 4),
+            "readable_rate": round(float(np.mean([readable_ok(c) for c in completions])), 4)}
 
 
 def evaluate_general(model, tok, checkpoint: str, records: list[dict], max_new_tokens: int = 64,
