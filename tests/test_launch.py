@@ -17,6 +17,7 @@ take half of it each):
 import json
 import shutil
 
+import pandas as pd
 import pytest
 
 from r1lib.core.profile import GRPOConfig, SFTConfig
@@ -87,8 +88,6 @@ def test_grpo_on_two_processes_does_the_same_work_as_one(base_dir, tmp_path):
     assert (tmp_path / "two" / "model.safetensors").exists() and not (tmp_path / "two" / "_trainer").exists()
     # the same work: 8 completions per step over both ranks; rank 0 logged its own 4 rollouts per step
     assert two["rollout_tokens_budget_per_step"] * 2 == one["rollout_tokens_budget_per_step"]
-    import pandas as pd
-
     r1, r2 = pd.read_parquet(tmp_path / "one.parquet"), pd.read_parquet(tmp_path / "two.parquet")
     assert r1.groupby("step").size().tolist() == [8, 8, 8] and r2.groupby("step").size().tolist() == [4, 4, 4]
     # rank 0's prompts are a subset of the one-process run's at every step (same seeded sampler)

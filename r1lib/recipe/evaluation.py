@@ -36,8 +36,8 @@ from r1lib.core.profile import EvaluationConfig
 from r1lib.recipe.equivalence import batch_answers_correct, first_answer, get_verifier
 from r1lib.recipe.generation import sample
 from r1lib.recipe.language import mixed_language_rate
-from r1lib.recipe.rewards import format_ok
 from r1lib.recipe.models import load_policy
+from r1lib.recipe.rewards import format_ok
 from r1lib.recipe.templates import make_prompt, readable_ok
 
 __all__ = [
@@ -403,8 +403,7 @@ def evaluate_benchmark(model, tok, checkpoint: str, benchmark: str, records: lis
     Returns:
         (row, samples): ``row`` is :func:`eval_row`'s dict plus ``mixed_language_rate`` (see
         :func:`mixed_language_rate`; a record's ``language`` field is its target, default en),
-        :func:`format_rates` and
-        ``n_truncated_prompts``;
+        :func:`format_rates` and ``n_truncated_prompts``;
         ``samples`` is a list of dicts (checkpoint, benchmark, problem id, sample index,
         completion, extracted answer, correct, length), one per completion.
 

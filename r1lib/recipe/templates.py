@@ -50,7 +50,8 @@ _CHAT = {"tok": None}  # the tokenizer of the loaded policy, when the profile's 
 
 def use_chat_tokenizer(tok) -> None:
     """Render ``chat``-format prompts with ``tok``'s chat template from now on (in this process).
-    :func:`r1lib.recipe.models.load_policy` calls it, after :func:`check_chat_template`, when the
+    :func:`r1lib.recipe.models.use_prompt_format` (at ``Stage.open``) and
+    :func:`r1lib.recipe.models.load_policy` call it, after :func:`check_chat_template`, when the
     profile's ``model.template`` is ``chat``."""
     _CHAT["tok"] = tok
 

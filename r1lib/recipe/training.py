@@ -33,12 +33,12 @@ from r1lib.recipe.generation import cpu_cache
 from r1lib.recipe.models import (
     count_parameters,
     drop_layers,
-    weights_checksum,
     load_policy,
     load_tokenizer,
     new_micro_model,
     save_policy,
     save_tokenizer,
+    weights_checksum,
 )
 from r1lib.recipe.rewards import get_reward_funcs
 from r1lib.recipe.templates import make_prompt

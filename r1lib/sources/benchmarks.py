@@ -11,8 +11,9 @@ Public API:
 * :data:`BENCHMARKS` -- name -> :class:`BenchmarkSpec` (local path and hub coordinates).
 * :func:`load_benchmark` -- uniform ``{"id", "problem", "answer"}`` string records (and the
   reference ``solution`` on request).
-* :func:`benchmark_language`, :func:`real_problems` -- the language of a benchmark; the RL prompts
-  and held-out problems of the ``real`` source.
+* :func:`benchmark_language`, :func:`tagged_problems` -- the language of a benchmark; one
+  benchmark's problems as data-source records (the ``real`` source builds its RL prompts and
+  held-out problems from them, within :func:`easy_enough`'s difficulty bounds).
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ __all__ = [
     "easy_enough",
     "hub_unreachable",
     "load_benchmark",
-    "real_problems",
     "resolve_data_root",
     "solution_steps",
     "tagged_problems",
@@ -51,6 +51,7 @@ DATA_ROOT_ENV = "R1_DATA_ROOT"
 
 
 REQUIRED_FIELDS = ("id", "problem", "answer")
+DIFFICULTY_FIELDS = ("level", "reasoning_step")  # MATH's level, CMATH's reasoning steps (kept with solutions)
 
 
 # ----------------------------------------------------------------------------- data root
@@ -310,9 +311,6 @@ def _load_local(spec: BenchmarkSpec, path: Path, limit: int | None, with_solutio
     return records
 
 
-DIFFICULTY_FIELDS = ("level", "reasoning_step")
-
-
 def solution_steps(record: dict) -> int | None:
     """How many steps a problem's reference takes: CMATH's ``reasoning_step``, else the GSM8K
     calculator annotations ``<<…>>`` in its ``solution``; None when neither is there (MATH has
@@ -417,8 +415,9 @@ def load_benchmark(
             ``spec.solution_field``) on the records that have a non-empty one.
 
     Returns:
-        The records, in file order, with exactly the keys ``id``, ``problem``, ``answer`` (and
-        ``solution`` where asked for and present).
+        The records, in file order, with exactly the keys ``id``, ``problem``, ``answer`` (and,
+        with ``with_solution``, ``solution`` where present and the integer difficulty fields of
+        :data:`DIFFICULTY_FIELDS` where the local file has them).
 
     Raises:
         KeyError: unknown ``name`` (the message lists the known names).
@@ -534,27 +533,3 @@ def tagged_problems(name: str, data_root: str | os.PathLike[str] | None = None,
         recs = [r for r in recs if keep(r)][:limit]
     return [{**r, "id": f"{name}/{r['id']}", "language": benchmark_language(name), "source": name}
             for r in recs]
-
-
-def real_problems(problems, data_root: str | os.PathLike[str] | None = None) -> tuple[list[dict], list[dict]]:
-    """RL prompts and held-out problems of a real-model profile (``problems`` section).
-
-    Args:
-        problems: a :class:`r1lib.core.profile.ProblemsConfig` (``train`` benchmark names,
-            ``train_limit`` per benchmark, ``heldout`` one name or a list, ``heldout_limit`` per
-            held-out benchmark).
-        data_root: see :func:`resolve_data_root`.
-
-    Returns:
-        ``(train, heldout)``: records of :func:`tagged_problems`, benchmarks in the given order.
-
-    Raises:
-        KeyError / FileNotFoundError / ValueError: as :func:`load_benchmark`.
-
-    Source: DeepSeek-R1 §2.2 (R1-Zero's RL on math prompts); GSM8K and MATH as in open
-    reproductions (SimpleRL-Zoo, understand-r1-zero).
-    """
-    heldout = [problems.heldout] if isinstance(problems.heldout, str) else list(problems.heldout)
-    train = [r for name in problems.train for r in tagged_problems(name, data_root, problems.train_limit)]
-    held = [r for name in heldout for r in tagged_problems(name, data_root, problems.heldout_limit)]
-    return train, held
