@@ -1,6 +1,7 @@
 import pandas as pd
 
 from r1lib.recipe import training
+from r1lib.recipe.generation import cpu_cache
 from r1lib.core.profile import GRPOConfig
 
 
@@ -16,6 +17,15 @@ def test_paper_objective_maps_onto_trl(tmp_path):
 def test_dr_grpo_variant(tmp_path):
     args = training.grpo_args(GRPOConfig(variant="dr_grpo"), tmp_path, seed=0)
     assert args.loss_type == "dr_grpo" and args.scale_rewards == "none"
+
+
+def test_rollouts_pick_the_kv_cache_by_model_size(tmp_path):
+    assert cpu_cache("cpu", 1_200_000) == "static" and cpu_cache("cpu") == "static"  # micro models
+    assert cpu_cache("cpu", 134_515_008) is None  # SmolLM2-135M: the dynamic cache, 20 % faster
+    assert cpu_cache("cuda", 1_200_000) is None
+    small = training.grpo_args(GRPOConfig(), tmp_path, seed=0, n_params=1_200_000)
+    large = training.grpo_args(GRPOConfig(), tmp_path, seed=0, n_params=134_515_008)
+    assert small.cache_implementation == "static" and large.cache_implementation is None
 
 
 def test_completion_log_records_every_reward(tmp_path):

@@ -355,7 +355,8 @@ class CompletionLog:
         pd.DataFrame(self.rows).to_parquet(path, index=False)
 
 
-def grpo_args(cfg: GRPOConfig, out: Path, seed: int, runtime: RuntimeConfig | None = None):
+def grpo_args(cfg: GRPOConfig, out: Path, seed: int, runtime: RuntimeConfig | None = None,
+              n_params: int | None = None):
     """Map our ``GRPOConfig`` onto TRL's ``GRPOConfig``.
 
     ``variant="grpo"`` is the paper's objective: per-sequence length-normalised loss
@@ -364,7 +365,8 @@ def grpo_args(cfg: GRPOConfig, out: Path, seed: int, runtime: RuntimeConfig | No
     ``beta`` (eq. 1-3). The other variants (Dr. GRPO, DAPO, BNPO, GSPO, CISPO) and their knobs
     map as :func:`r1lib.recipe.grpo_variants.trl_kwargs` says. ``runtime``
     (default: the profile's, :func:`r1lib.engine.backends.current`) adds vLLM rollouts, precision and
-    gradient checkpointing (:func:`r1lib.engine.backends.grpo_runtime_args`).
+    gradient checkpointing (:func:`r1lib.engine.backends.grpo_runtime_args`). ``n_params``, the
+    policy's parameter count, picks the rollouts' KV cache (:func:`r1lib.recipe.generation.cpu_cache`).
     """
     from trl import GRPOConfig as TRLGRPOConfig
 
@@ -381,7 +383,7 @@ def grpo_args(cfg: GRPOConfig, out: Path, seed: int, runtime: RuntimeConfig | No
         **grpo_variants.trl_kwargs(cfg),
         reward_weights=cfg.reward_weights,
         lr_scheduler_type="constant", warmup_steps=0, log_completions=False,
-        cache_implementation=cpu_cache("cuda" if torch.cuda.is_available() else "cpu"),
+        cache_implementation=cpu_cache("cuda" if torch.cuda.is_available() else "cpu", n_params),
     )
 
 
@@ -524,7 +526,7 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
     log = CompletionLog()
     funcs = log.wrap(reward_funcs if reward_funcs is not None else get_reward_funcs(cfg.reward_funcs, cfg))
     trainer_dir = out_dir / "_trainer"
-    args = grpo_args(cfg, trainer_dir, seed)
+    args = grpo_args(cfg, trainer_dir, seed, n_params=model.num_parameters())
     tokens_per_step = cfg.prompts_per_step * cfg.num_generations * cfg.max_completion_length
     trainer = GRPOTrainer(model=model, reward_funcs=funcs, args=args,
                           train_dataset=Dataset.from_list(records), processing_class=tok,
