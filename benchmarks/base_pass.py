@@ -9,8 +9,9 @@ right sometimes: pass@1 between about 0.05 and 0.5 (issue 13). For each benchmar
 the first ``--problems`` problems within the difficulty bounds (``problems.max_steps`` /
 ``max_level``, :func:`r1lib.sources.benchmarks.easy_enough`) are sampled ``--k`` times at the
 evaluation protocol (T 0.6, top-p 0.95) in the prompt format ``--template``. The script reports
-pass@1, the share of samples that earn the format reward, the mean length, the share cut at
-``--max-new-tokens``, and the share of problems whose samples disagree (those groups carry a
+pass@1 (strict: the answer in ``<answer>`` or ``\\boxed{}``), the lenient pass@1 (prose answers graded by
+their last number, the ``accuracy_lenient`` reward), the share of samples that earn the format reward, the mean length, the share cut at
+``--max-new-tokens``, and the share of problems whose samples disagree under the lenient rule (those groups carry a
 gradient).
 
 Writes JSON (default ``benchmarks/results/base_pass.json``) and prints one line per set.
@@ -31,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from r1lib.core.profile import Profile  # noqa: E402
 from r1lib.engine import backends  # noqa: E402
 from r1lib.recipe import evaluation, models  # noqa: E402
-from r1lib.recipe.rewards import format_reward  # noqa: E402
+from r1lib.recipe.rewards import format_reward, lenient_accuracy_reward  # noqa: E402
 from r1lib.sources.benchmarks import easy_enough, tagged_problems  # noqa: E402
 
 
@@ -56,8 +57,11 @@ def main() -> None:
         row, samples = evaluation.evaluate_benchmark(model, tok, "base", name, recs, args.k, args.max_new_tokens,
                                                      batch_size=len(recs) * args.k)
         dt = time.perf_counter() - t
-        per_problem = np.array([s["correct"] for s in samples]).reshape(len(recs), args.k).mean(1)
+        lenient = np.array([x or 0.0 for x in lenient_accuracy_reward(
+            [s["completion"] for s in samples], answer=[r["answer"] for r in recs for _ in range(args.k)])])
+        per_problem = lenient.reshape(len(recs), args.k).mean(1)
         res = {"problems": len(recs), "pass@1": row["pass@1"], "pass@1_ci95": row["pass@1_ci95"],
+               "lenient_pass@1": round(float(lenient.mean()), 4),
                "format_rate": float(np.mean(format_reward([s["completion"] for s in samples]))),
                "mean_length": row["mean_length"],
                "cut_share": float(np.mean([s["length"] >= args.max_new_tokens for s in samples])),

@@ -15,7 +15,7 @@ if _REPO not in sys.path:  # run from a checkout without installing the package
 import r1lib.recipe.equivalence as verify_mod
 from r1lib.recipe.rewards import REWARD_FUNCS, completion_text, get_reward_funcs, register_reward
 from r1lib.recipe.equivalence import Verifier, answer_is_correct, batch_answers_correct, first_answer
-from r1lib.recipe.answer import extract_final_answers, is_hedge
+from r1lib.recipe.answer import extract_final_answers, is_hedge, last_number, with_last_number_answer
 
 FORMAT = REWARD_FUNCS["format"]
 ACCURACY = REWARD_FUNCS["accuracy"]
@@ -290,3 +290,27 @@ def test_inner_math_verify_timeouts_are_counted_not_logged(caplog):
         assert v.equivalent_many([("3", "3.0")] * 4) == [True] * 4
         assert v.counters["cache_hits"] == 3  # duplicates in one batch are computed once
     assert "Timeout during" not in caplog.text
+
+
+@pytest.mark.parametrize("text, number", [
+    ("So he has 1,200 apples.", "1200"),           # thousands separator dropped, full stop not kept
+    ("x = -3.5, then 7/8 of it.", "7/8"),           # the last one; a fraction is one number
+    ("<think>12 + 1</think> It is 5 apples", "5"),  # the reasoning's numbers do not count
+    ("<think> 3 + 4 = 7", None),                     # unclosed reasoning: all of it is reasoning
+    ("no digits here", None),
+])
+def test_last_number_outside_the_reasoning(text, number):
+    assert last_number(text) == number
+
+
+def test_lenient_accuracy_grades_prose_answers_and_keeps_stated_ones():
+    assert with_last_number_answer("<answer> 4 </answer> then 9") == "<answer> 4 </answer> then 9"
+    assert with_last_number_answer("Ralph has 175 - 2 = 173 balls.").endswith("\\boxed{173}")
+    lenient = get_reward_funcs(["accuracy_lenient"])[0]
+    comps = ["Ralph has 175 - 2 = 173 balls.", "He hits 173, so 2 are left.", "<answer> 9 </answer> 173",
+             "<think> 173 </think> I do not know.", "one hundred seventy-three", "So 1,200 in all."]
+    gold = ["173", "173", "173", "173", "173", "1200"]
+    assert lenient(comps, answer=gold) == [1.0, 0.0, 0.0, 0.0, 0.0, 1.0]  # a stated answer is never overridden
+    assert REWARD_FUNCS["accuracy"](comps, answer=gold) == [0.0] * 6       # the strict rule finds no answer
+    with pytest.raises(ValueError, match="answer"):
+        lenient(comps)

@@ -35,6 +35,8 @@ __all__ = [
     "extract_answer_groups",
     "extract_final_answers",
     "is_hedge",
+    "last_number",
+    "with_last_number_answer",
     "normalize_answer",
     "reference_answer",
     "top_level_split",
@@ -196,6 +198,47 @@ def extract_final_answers(completion: str) -> list[str]:
     if not isinstance(completion, str):
         raise TypeError(f"completion must be str, got {type(completion).__name__}")
     return [c for seg in _outside_think(completion) for _, _, c, _ in _items_in(seg)]
+
+
+_NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|(?<![\w.])-?\d+(?:\.\d+)?(?:/\d+)?(?!\d)")
+
+
+def last_number(completion: str) -> str | None:
+    """The last number written outside the ``<think>`` reasoning, or None.
+
+    A number is an optionally negative integer, decimal or fraction ``a/b``; thousands
+    separators are dropped (``1,200`` -> ``1200``); a trailing full stop is not part of it.
+
+    Args:
+        completion: the model's completion text.
+
+    Returns:
+        ``str`` or None (no number outside the reasoning).
+
+    Raises:
+        TypeError: ``completion`` is not a str.
+
+    Source: the GSM8K convention of grading the final number (Cobbe et al. 2021), used by
+    lenient answer matching in R1-Zero reproductions on weak bases.
+    """
+    if not isinstance(completion, str):
+        raise TypeError(f"completion must be str, got {type(completion).__name__}")
+    found = [m.group(0) for seg in _outside_think(completion) for m in _NUMBER.finditer(seg)]
+    return found[-1].replace(",", "") if found else None
+
+
+def with_last_number_answer(completion: str) -> str:
+    """``completion`` itself when it states a final answer (:func:`extract_final_answers`);
+    otherwise ``completion`` with its :func:`last_number` appended as ``\\boxed{…}``, so that the
+    rule-based verifier grades the prose answer of a model that has not learned the format yet.
+    A completion with neither is returned unchanged (and earns nothing).
+
+    Raises:
+        TypeError: ``completion`` is not a str."""
+    if extract_final_answers(completion):
+        return completion
+    n = last_number(completion)
+    return completion if n is None else f"{completion}\n\\boxed{{{n}}}"
 
 
 def extract_answer_groups(completion: str) -> list[str]:

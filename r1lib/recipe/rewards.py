@@ -23,6 +23,7 @@ from typing import Any
 
 from r1lib.core.formats import reasoning_text
 from r1lib.core.profile import GRPOConfig
+from r1lib.recipe.answer import with_last_number_answer
 from r1lib.recipe.code import extract_code, passes_tests
 from r1lib.recipe.equivalence import Verifier, batch_answers_correct
 from r1lib.recipe.language import reasoning_language_share, target_language_share, words_by_language
@@ -32,6 +33,7 @@ __all__ = [
     "REWARD_FACTORIES",
     "REWARD_FUNCS",
     "accuracy_reward",
+    "lenient_accuracy_reward",
     "completion_text",
     "format_ok",
     "format_reward",
@@ -282,6 +284,29 @@ def accuracy_reward(completions: list, answer: list | None = None, verifier: Ver
         raise ValueError(f"keyword argument 'answer' has {len(answer)} entries for {len(completions)} completions")
     texts = [completion_text(c) for c in completions]
     return batch_answers_correct(texts, list(answer), verifier)
+
+
+@register_reward("accuracy_lenient")
+def lenient_accuracy_reward(completions: list, answer: list | None = None, verifier: Verifier | None = None,
+                            **kwargs: Any) -> list[float | None]:
+    """Accuracy reward that also grades prose answers: as :func:`accuracy_reward`, except that a
+    completion stating no final answer (no ``<answer>`` block, no ``\\boxed{}`` outside the
+    reasoning) is graded by the last number it writes (:func:`r1lib.recipe.answer.last_number`).
+
+    For R1-Zero on a base that never writes the format (SmolLM2-135M-Instruct: format rate 0.000
+    in 64 samples, with or without a demonstration in the prompt), the strict reward is zero on
+    every rollout and no group has a gradient. The format reward (paper §2.2.2) stays the only
+    pressure toward the tags. Reports grade with the strict rule; a profile that trains with
+    this reward says so.
+
+    Args, Returns, Raises: as :func:`accuracy_reward`.
+
+    Source: DeepSeek-R1 §2.2.2 accuracy rewards; the final-number convention of GSM8K.
+    """
+    if answer is None:
+        raise ValueError("accuracy_lenient reward needs the keyword argument 'answer' (the gold answer column)")
+    texts = [with_last_number_answer(completion_text(c)) for c in completions]
+    return accuracy_reward(texts, answer=answer, verifier=verifier)
 
 
 @register_reward("language_consistency")
