@@ -1,6 +1,6 @@
 import pytest
 
-from r1lib.machinery.config import ConfigError, load_profile, stage_hash
+from r1lib.machinery.config import STAGES, ConfigError, load_profile, stage_hash
 
 
 def write(tmp_path, text, name="p"):
@@ -74,6 +74,16 @@ def test_stage_hash_follows_dependencies():
                for s in ("00_base_model", "01_r1_zero_grpo", "07_evaluation"))
     with pytest.raises(KeyError):
         stage_hash(a, "99_nope")
+
+
+def test_stage_eval_reruns_the_stages_whose_checks_it_sizes():
+    a = load_profile("micro")
+    b = load_profile("micro", {"stage_eval": {"k": 2}})
+    changed = {s for s in STAGES if stage_hash(a, s) != stage_hash(b, s)}
+    # 02 and 04-06 compare checkpoints with it, and every stage below them follows; the base,
+    # R1-Zero and the variants (from the base) keep their hashes
+    assert changed == set(STAGES) - {"00_base_model", "01_r1_zero_grpo", "09_grpo_variants"}
+    assert stage_hash(a, "02_cold_start") == "81d3fc20df7ec809"  # at its defaults: the reference run's
 
 
 def test_operand_range_is_checked(tmp_path):

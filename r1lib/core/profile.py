@@ -418,6 +418,16 @@ class EvaluationConfig(_Section):
 
 
 
+class StageEvalConfig(_Section):
+    """The held-out comparisons inside stages 02, 04, 05 and 06 (each stage's checkpoints against
+    the one it starts from, on 00's held-out problems); 07 is the full evaluation. A real model
+    on a CPU samples at ~50 tokens/s, so these checks need smaller sets than 07's."""
+
+    problems: int | None = Field(None, gt=0)  # the first N of 00's held-out problems (None: all)
+    k: int = Field(4, gt=0)                   # samples per problem (pass@1 over k, T 0.6)
+    general_prompts: int = Field(200, gt=0)   # 04's held-out general prompts (refusals, identity)
+
+
 class ProblemsConfig(_Section):
     """Problems of real-model profiles (``model.base`` set): RL prompts and held-out probes come
     from benchmark files under the data root instead of the micro world (stage 00 writes them)."""
@@ -558,6 +568,7 @@ class Profile(_Section):
     all_scenario_rl: AllScenarioRLConfig = AllScenarioRLConfig()
     distillation: DistillationConfig = DistillationConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
+    stage_eval: StageEvalConfig = StageEvalConfig()  # the in-stage checks of 02, 04, 05, 06
     aha: AhaConfig = AhaConfig()
     variants: VariantsConfig = VariantsConfig()
     runtime: RuntimeConfig = RuntimeConfig()

@@ -180,6 +180,9 @@ STAGES: dict[str, dict] = {
 }
 
 
+_STAGE_EVAL_STAGES = ("02_cold_start", "04_rejection_sampling_sft", "05_all_scenario_rl", "06_distillation")
+"""The stages whose notebooks compare checkpoints on held-out problems by ``stage_eval``."""
+
 _DATA_STAGES = ("04_rejection_sampling_sft", "05_all_scenario_rl", "06_distillation", "07_evaluation",
                 "08_aha_moment")
 
@@ -226,7 +229,10 @@ def stage_hash(profile: Profile, stage: str) -> str:
     # sections added after the micro reference run count only where set away from their defaults,
     # so the micro profile keeps its hashes: runtime (LoRA, 4-bit, kernels, backends change
     # results) everywhere, problems in stage 00 (which writes them)
-    for name in ("runtime", "problems") if stage == "00_base_model" else ("runtime",):
+    # stage_eval (02, 04-06's held-out checks) likewise
+    later = ["runtime"] + (["problems"] if stage == "00_base_model" else []) + (
+        ["stage_eval"] if stage in _STAGE_EVAL_STAGES else [])
+    for name in later:
         changed = getattr(profile, name).model_dump(mode="json", exclude_defaults=True)
         if changed or (name == "problems" and profile.model.base is not None):
             payload[name] = getattr(profile, name).model_dump(mode="json")
