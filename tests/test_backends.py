@@ -14,6 +14,7 @@ from r1lib.engine import launcher as launch
 from r1lib.core.paths import REPO_ROOT
 from r1lib.machinery.config import ConfigError, load_profile, stage_hash
 from r1lib.core.profile import RuntimeConfig
+from r1lib.recipe.training import _common_args, grpo_args
 
 GPU_PROFILES = ["gpu_80gb", "gpu_24gb", "multi_gpu"]
 HAS_UNSLOTH = importlib.util.find_spec("unsloth") is not None
@@ -193,6 +194,20 @@ def test_runtime_defaults_are_the_cpu_path():
     assert (rt.generation, rt.grpo_vllm, rt.num_processes, rt.lora, rt.load_in_4bit) == ("hf", "off", 1, None, False)
     assert backends.grpo_runtime_args(rt, cuda=False) == {"use_vllm": False, "bf16": False, "fp16": False,
                                                                 "gradient_checkpointing": False}
+
+
+def test_cpu_autocast_reaches_every_trainer_on_the_cpu_only(tmp_path):
+    rt = RuntimeConfig(cpu_autocast=True)
+    assert backends.grpo_runtime_args(rt, cuda=False)["bf16"] is True
+    assert backends.grpo_runtime_args(RuntimeConfig(dtype="float32", cpu_autocast=True), cuda=True)["bf16"] is False
+    prof = load_profile("smoke", {"runtime": {"cpu_autocast": True}})
+    backends.use(prof)
+    try:  # GRPO's arguments, and those SFT, reward models and pretraining share
+        assert grpo_args(prof.grpo, tmp_path, 0).bf16 and _common_args(2, 1e-5, tmp_path, 0, 2)["bf16"]
+    finally:
+        backends.use(load_profile("smoke"))
+    assert not _common_args(2, 1e-5, tmp_path, 0, 2)["bf16"]  # off by default
+    assert stage_hash(prof, "02_cold_start") != stage_hash(load_profile("smoke"), "02_cold_start")
 
 
 @pytest.mark.cuda

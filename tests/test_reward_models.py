@@ -65,6 +65,19 @@ def test_held_out_pairwise_accuracy(trained):
     assert benign and rm.pairwise_accuracy(model, tok, benign) >= 0.6  # not "always refuse"
 
 
+def test_pairwise_accuracy_scores_long_pairs_by_their_end(trained, monkeypatch):
+    model, tok = rm.load_reward_model(trained["out"])
+    pad = "Tell me about the weather and the sea. " * 40  # a long dialogue before the prompt
+    test = [{**p, "prompt": pad + p["prompt"]} for p in trained["test"]]
+    n = max(len(tok(p["prompt"] + p["chosen"]).input_ids) for p in trained["test"]) + 2
+    assert len(tok(test[0]["prompt"]).input_ids) > 4 * n
+    widths = []
+    real_score = rm.score
+    monkeypatch.setattr(rm, "score", lambda m, t, texts, bs, ml: widths.append(ml) or real_score(m, t, texts, bs, ml))
+    assert rm.pairwise_accuracy(model, tok, test, max_length=n) >= 0.8  # each text keeps its last n tokens
+    assert widths == [n, n]  # chosen and rejected, both cut
+
+
 def test_score_shape_and_padding_invariance(trained):
     model, tok = rm.load_reward_model(trained["out"])
     texts = [p["prompt"] + p["chosen"] for p in trained["test"][:9]] + ["Hi"]

@@ -288,6 +288,8 @@ class AllScenarioRLConfig(_Section):
     grpo: GRPOConfig = GRPOConfig(steps=100, reward_funcs=["accuracy", "readable_format",
                                                            "language_consistency"])
     eval_prompts: int = Field(200, gt=0)       # held-out harmful / self-cognition prompts
+    train_acc_pairs: int = Field(300, gt=0)    # training pairs scored for each RM's train accuracy
+    #                                            (against the held-out one: over-fitting)
 
     def reward_model_config(self, kind: str) -> RewardModelConfig:
         """Training settings of the ``kind`` (``"helpfulness"``/``"harmlessness"``) reward model.
@@ -436,7 +438,7 @@ class ProblemsConfig(_Section):
     #                                                   cmath_dev for Chinese prompts, §2.3.2)
     train_limit: int | None = Field(None, gt=0)       # first N of each (None: all), after the bounds below
     max_steps: int | None = Field(None, gt=0)         # train and held-out problems whose reference takes <= N steps
-    #                                                   (GSM8K <<…>> calculations, CMATH reasoning_step)
+    #                                                   (GSM8K solution lines, CMATH reasoning_step)
     max_level: int | None = Field(None, ge=1, le=5)   # MATH train problems of level <= N; each bound
     #                                                   leaves problems without its measure alone
     heldout: str | list[str] = "math500"               # probed during RL (accuracy vs step); one
@@ -474,6 +476,9 @@ class RuntimeConfig(_Section):
     load_in_4bit: bool = False            # QLoRA (Unsloth, bitsandbytes): 24 GB GPUs; needs lora
     max_seq_length: int = Field(4096, gt=0)  # Unsloth's RoPE/kv budget: prompt + completion tokens
     gradient_checkpointing: bool = False  # Unsloth's "unsloth" offloaded variant when on
+    cpu_autocast: bool = False            # training on a CPU: bf16 autocast over fp32 weights (the
+                                          # Trainer's bf16=True; updates stay fp32). For CPUs with
+                                          # avx512_bf16, where it speeds real models' training
     # --- generation for evaluation, rejection sampling and distillation ---
     generation: Literal["hf", "vllm"] = "hf"  # vllm: LLM.generate with SamplingParams(n=k)
     gpu_memory_utilization: float = Field(0.5, gt=0, le=0.95)  # vLLM's share of the GPU

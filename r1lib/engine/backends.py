@@ -163,12 +163,13 @@ def grpo_runtime_args(rt: RuntimeConfig, cuda: bool) -> dict:
         ``dict`` of TRL ``GRPOConfig`` fields: ``use_vllm`` and, when on, ``vllm_mode``
         (``colocate``/``server``), ``vllm_gpu_memory_utilization`` (colocate) or
         ``vllm_server_host``/``vllm_server_port`` (server); ``bf16`` on CUDA (unless the
-        runtime says float32/float16); ``gradient_checkpointing``.
+        runtime says float32/float16) and, with ``runtime.cpu_autocast``, on the CPU (autocast
+        over fp32 weights); ``gradient_checkpointing``.
 
     Source: TRL ``GRPOConfig`` (vLLM integration: colocate and server modes).
     """
     out: dict = {"use_vllm": rt.grpo_vllm != "off",
-                 "bf16": cuda and rt.dtype in ("auto", "bfloat16"),
+                 "bf16": (cuda and rt.dtype in ("auto", "bfloat16")) or (not cuda and rt.cpu_autocast),
                  "fp16": cuda and rt.dtype == "float16",
                  "gradient_checkpointing": rt.gradient_checkpointing}
     if rt.grpo_vllm == "colocate":

@@ -18,7 +18,8 @@ import yaml
 from pydantic import ValidationError
 
 from r1lib.core.paths import PARAMS_DIR
-from r1lib.core.profile import ColdStartConfig, GRPOConfig, ModelConfig, Profile, RewardModelConfig, SFTConfig, sections
+from r1lib.core.profile import (AllScenarioRLConfig, ColdStartConfig, GRPOConfig, ModelConfig, Profile,
+                               RewardModelConfig, SFTConfig, sections)
 from r1lib.recipe.rewards import reward_names
 from r1lib.sources.benchmarks import BENCHMARKS
 
@@ -195,7 +196,8 @@ GRPO_LATER_FIELDS = ("kl_ratio_correction", "epsilon_high", "delta", "num_iterat
 only where set away from their defaults, so the stages that ran before they existed keep their
 hashes."""
 
-LATER_FIELDS = {GRPOConfig: GRPO_LATER_FIELDS, ColdStartConfig: ("english_on_zh",), ModelConfig: ("template",)}
+LATER_FIELDS = {GRPOConfig: GRPO_LATER_FIELDS, ColdStartConfig: ("english_on_zh",), ModelConfig: ("template",),
+                AllScenarioRLConfig: ("train_acc_pairs",)}
 """Per section class, the options added after the micro reference run; each is hashed only where
 set away from its default (a new option at its default changes nothing a stage did)."""
 

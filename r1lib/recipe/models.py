@@ -127,7 +127,9 @@ def load_tokenizer(path: str | Path):
     gguf = resolve_gguf(str(path))
     path = Path(path)
     if gguf is not None:
-        tok = AutoTokenizer.from_pretrained(gguf[0], gguf_file=gguf[1])
+        # the converter sets clean_up_tokenization_spaces, which BPE ignores (with a warning at
+        # every load): off, as SmolLM2's own hub tokenizer has it
+        tok = AutoTokenizer.from_pretrained(gguf[0], gguf_file=gguf[1], clean_up_tokenization_spaces=False)
         _gguf_special_tokens(tok, Path(gguf[0]) / gguf[1])
     elif (path / "tokenizer.json").exists() and (path / "r1lib_tokenizer").exists():
         tok = PreTrainedTokenizerFast.from_pretrained(str(path))

@@ -250,7 +250,8 @@ def _common_args(cfg_steps: int, lr: float, out: Path, seed: int, save_steps: in
         output_dir=str(out), max_steps=cfg_steps, learning_rate=lr, seed=seed, data_seed=seed,
         logging_steps=1 if cfg_steps <= 400 else 10, save_strategy="steps",
         save_steps=save_steps, save_total_limit=1, report_to=[], disable_tqdm=True,
-        use_cpu=not torch.cuda.is_available(), bf16=False, dataloader_num_workers=0,
+        use_cpu=not torch.cuda.is_available(), dataloader_num_workers=0,
+        bf16=not torch.cuda.is_available() and backends.current().runtime.cpu_autocast,  # fp32 weights
         ddp_find_unused_parameters=False,  # every parameter takes part in each forward (launched runs)
     )
 

@@ -312,16 +312,19 @@ def _load_local(spec: BenchmarkSpec, path: Path, limit: int | None, with_solutio
 
 
 def solution_steps(record: dict) -> int | None:
-    """How many steps a problem's reference takes: CMATH's ``reasoning_step``, else the GSM8K
-    calculator annotations ``<<…>>`` in its ``solution``; None when neither is there (MATH has
-    a ``level`` instead).
+    """How many steps a problem's reference takes: CMATH's ``reasoning_step``, else the lines of
+    a GSM8K ``solution`` before its ``#### answer`` line (one step a line, 2 to 8 in GSM8K; the
+    ``<<a*b=c>>`` calculator notes undercount, since steps like ``3/5 x 100 = 60`` carry none);
+    None when neither is there (MATH has a ``level`` instead).
 
-    Source: GSM8K's solution format (Cobbe et al. 2021, one ``<<a*b=c>>`` per calculation);
+    Source: GSM8K's solution format (Cobbe et al. 2021: "2 to 8 steps", one per line);
     CMATH's ``reasoning_step`` field (Wei et al. 2023)."""
     if isinstance(record.get("reasoning_step"), int):
         return record["reasoning_step"]
     sol = record.get("solution") or ""
-    return sol.count("<<") if "<<" in sol else None
+    if "####" not in sol:
+        return None
+    return sum(1 for line in sol.split("####")[0].splitlines() if line.strip())
 
 
 def easy_enough(record: dict, max_steps: int | None, max_level: int | None) -> bool:
