@@ -9,10 +9,10 @@ right sometimes: pass@1 between about 0.05 and 0.5 (issue 13). For each benchmar
 the first ``--problems`` problems within the difficulty bounds (``problems.max_steps`` /
 ``max_level``, :func:`r1lib.sources.benchmarks.easy_enough`) are sampled ``--k`` times at the
 evaluation protocol (T 0.6, top-p 0.95) in the prompt format ``--template``. The script reports
-pass@1 (strict: the answer in ``<answer>`` or ``\\boxed{}``), the lenient pass@1 (prose answers graded by
-their last number, the ``accuracy_lenient`` reward), the share of samples that earn the format reward, the mean length, the share cut at
-``--max-new-tokens``, and the share of problems whose samples disagree under the lenient rule (those groups carry a
-gradient).
+pass@1 (strict: the answer in ``<answer>`` or ``\\boxed{}``), the lenient pass@1 (prose answers
+graded by their last number, the ``accuracy_lenient`` reward), the share of samples that earn the
+format reward, the mean length, the share cut at ``--max-new-tokens``, and the share of problems
+whose samples disagree under the lenient rule (those groups carry a gradient).
 
 Writes JSON (default ``benchmarks/results/base_pass.json``) and prints one line per set.
 """
