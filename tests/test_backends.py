@@ -204,6 +204,7 @@ def test_cpu_autocast_reaches_every_trainer_on_the_cpu_only(tmp_path):
     backends.use(prof)
     try:  # GRPO's arguments, and those SFT, reward models and pretraining share
         assert grpo_args(prof.grpo, tmp_path, 0).bf16 and _common_args(2, 1e-5, tmp_path, 0, 2)["bf16"]
+        assert grpo_args(prof.grpo, tmp_path, 0, n_params=1_000_000).cache_implementation is None  # rollouts in bf16
     finally:
         backends.use(load_profile("smoke"))
     assert not _common_args(2, 1e-5, tmp_path, 0, 2)["bf16"]  # off by default
@@ -322,3 +323,25 @@ def test_unsloth_loading_wiring(base_dir, monkeypatch):
     assert tok.padding_side == "left"
     backends.patch_trl_for_unsloth()
     assert calls["patch"] == ["GRPO"]
+
+
+def test_cpu_autocast_samples_in_bf16(base_dir):
+    """With runtime.cpu_autocast, generate runs under bf16 autocast: the logits of each step come
+    from bf16 matmuls, so greedy continuations keep their shape and the model its fp32 weights."""
+    from r1lib.recipe.generation import sample
+    from r1lib.recipe.models import load_policy
+
+    model, tok = load_policy(str(base_dir))
+    seen = []
+    hook = model.lm_head.register_forward_hook(lambda m, a, out: seen.append(out.dtype))
+    try:
+        backends.use(load_profile("smoke", {"runtime": {"cpu_autocast": True}}))
+        on = sample(model, tok, ["Compute 1+2"], greedy=True, max_new_tokens=4)
+        backends.use(load_profile("smoke"))
+        n_on = len(seen)
+        off = sample(model, tok, ["Compute 1+2"], greedy=True, max_new_tokens=4)
+    finally:
+        hook.remove()
+        backends.use(load_profile("smoke"))
+    assert set(seen[:n_on]) == {torch.bfloat16} and set(seen[n_on:]) == {torch.float32}
+    assert len(on.texts[0]) == len(off.texts[0]) == 1 and next(model.parameters()).dtype == torch.float32

@@ -23,6 +23,7 @@ def test_rollouts_pick_the_kv_cache_by_model_size(tmp_path):
     assert cpu_cache("cpu", 1_200_000) == "static" and cpu_cache("cpu") == "static"  # micro models
     assert cpu_cache("cpu", 134_515_008) is None  # SmolLM2-135M: the dynamic cache, 20 % faster
     assert cpu_cache("cuda", 1_200_000) is None
+    assert cpu_cache("cpu", 1_200_000, autocast=True) is None  # a static cache is fp32: bf16 k/v refused
     small = training.grpo_args(GRPOConfig(), tmp_path, seed=0, n_params=1_200_000)
     large = training.grpo_args(GRPOConfig(), tmp_path, seed=0, n_params=134_515_008)
     assert small.cache_implementation == "static" and large.cache_implementation is None

@@ -384,7 +384,7 @@ def grpo_args(cfg: GRPOConfig, out: Path, seed: int, runtime: RuntimeConfig | No
         **grpo_variants.trl_kwargs(cfg),
         reward_weights=cfg.reward_weights,
         lr_scheduler_type="constant", warmup_steps=0, log_completions=False,
-        cache_implementation=cpu_cache("cuda" if torch.cuda.is_available() else "cpu", n_params),
+        cache_implementation=cpu_cache("cuda" if torch.cuda.is_available() else "cpu", n_params, rt.cpu_autocast),
     )
 
 
