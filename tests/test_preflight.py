@@ -26,6 +26,9 @@ def test_weights_and_unscored_rows():
     out = preflight.summarise(rewards, [5] * 4, 2, 16, weights=[1.0, 0.0])
     assert out["zero_variance_groups"] == 0.5 and out["format_hit_rate"] == 0.25
     assert preflight.summarise({"accuracy": [1, 1]}, [5, 5], 2, 16)["format_hit_rate"] is None
+    lenient = preflight.summarise({"accuracy_lenient": [1, 0, 0, 0], "format": [0] * 4}, [5] * 4, 2, 16)
+    assert lenient["accuracy"] == 0.25 and lenient["groups_with_signal"] == 0.5  # the lenient grader counts
+    assert preflight.summarise({"format": [0, 1]}, [5, 5], 2, 16)["accuracy"] is None
 
 
 def test_bad_shapes_are_refused():

@@ -20,7 +20,7 @@ import torch
 from r1lib.core.profile import GRPOConfig
 from r1lib.recipe.generation import encode_prompts, sample
 from r1lib.recipe.models import load_policy
-from r1lib.recipe.rewards import get_reward_funcs
+from r1lib.recipe.rewards import ACCURACY_REWARDS, get_reward_funcs
 from r1lib.recipe.training import FLOPS_FORWARD, FLOPS_TRAIN, grpo_flops_per_token
 
 __all__ = ["FORMAT_REWARDS", "PreflightWarning", "before_training", "preflight", "summarise",
@@ -51,9 +51,10 @@ def summarise(rewards: dict[str, Sequence[float | None]], lengths: Sequence[int]
         ``{"completions", "groups", "format_hit_rate", "accuracy", "truncated_share",
         "zero_variance_groups", "groups_with_signal", "mean_completion_tokens"}``: shares in
         [0, 1] (4 decimals); ``format_hit_rate`` is the share with a positive
-        :data:`FORMAT_REWARDS` value (None without one), ``accuracy`` the mean ``accuracy``
-        reward (None without it); ``zero_variance_groups`` the share of groups whose total
-        reward is the same for every completion.
+        :data:`FORMAT_REWARDS` value (None without one), ``accuracy`` the mean of the first
+        :data:`r1lib.recipe.rewards.ACCURACY_REWARDS` reward (None without one);
+        ``zero_variance_groups`` the share of groups whose total reward is the same for every
+        completion.
 
     Raises:
         ValueError: no completions, a length not a multiple of ``group_size``, or a reward list
@@ -72,6 +73,7 @@ def summarise(rewards: dict[str, Sequence[float | None]], lengths: Sequence[int]
     total = np.nansum(table * np.array(w)[:, None], axis=0) if len(rewards) else np.zeros(n)
     spread = np.ptp(total.reshape(-1, group_size), axis=1)
     fmt = next((f for f in FORMAT_REWARDS if f in rewards), None)
+    acc = next((f for f in ACCURACY_REWARDS if f in rewards), None)
 
     def mean(name):
         vals = [v for v in rewards[name] if v is not None]
@@ -82,7 +84,7 @@ def summarise(rewards: dict[str, Sequence[float | None]], lengths: Sequence[int]
         "completions": n, "groups": n // group_size,
         "format_hit_rate": round(float(np.mean([v is not None and v > 0 for v in rewards[fmt]])), 4)
         if fmt else None,
-        "accuracy": mean("accuracy") if "accuracy" in rewards else None,
+        "accuracy": mean(acc) if acc else None,
         "truncated_share": round(float(np.mean(np.asarray(lengths) >= max_completion_length)), 4),
         "zero_variance_groups": zero, "groups_with_signal": round(1 - zero, 4),
         "mean_completion_tokens": round(float(np.mean(lengths)), 2),

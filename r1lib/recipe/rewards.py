@@ -30,6 +30,7 @@ from r1lib.recipe.language import reasoning_language_share, target_language_shar
 from r1lib.recipe.templates import readable_ok
 
 __all__ = [
+    "ACCURACY_REWARDS",
     "REWARD_FACTORIES",
     "REWARD_FUNCS",
     "accuracy_reward",
@@ -47,6 +48,10 @@ RewardFunc = Callable[..., list[float | None]]
 
 REWARD_FUNCS: dict[str, RewardFunc] = {}
 """Registry: reward name -> reward function (TRL signature)."""
+
+ACCURACY_REWARDS = ("accuracy", "accuracy_lenient")
+"""The rewards that grade correctness; logs and preflights report the first a run uses as its
+``accuracy``."""
 
 TAGS = ("<think>", "</think>", "<answer>", "</answer>")
 

@@ -40,7 +40,7 @@ from r1lib.recipe.models import (
     save_tokenizer,
     weights_checksum,
 )
-from r1lib.recipe.rewards import get_reward_funcs
+from r1lib.recipe.rewards import ACCURACY_REWARDS, get_reward_funcs
 from r1lib.recipe.templates import make_prompt
 
 
@@ -149,6 +149,7 @@ def truncate_jsonl(path: Path, max_step: int) -> int:
 
 
 PROGRESS_KEYS = {"loss": "loss", "reward": "reward", "rewards/accuracy/mean": "accuracy",
+                 "rewards/accuracy_lenient/mean": "accuracy",
                  "completions/mean_length": "length", "kl": "kl"}  # what the bars show
 
 
@@ -567,8 +568,7 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
             "weights_checksum": weights_checksum(model),
             "train_flops": grpo_flops(n_params, trainer.state.num_input_tokens_seen, cfg),
             "final_reward": round(float(tail[[f.__name__ for f in funcs]].sum(axis=1).mean()), 4),
-            "final_accuracy": round(float(tail["accuracy"].mean()), 4)
-            if "accuracy" in tail else None,
+            "final_accuracy": next((round(float(tail[a].mean()), 4) for a in ACCURACY_REWARDS if a in tail), None),
             "requested_config": requested, "effective_config": effective,
             "config_diff": grpo_variants.config_diff(requested, effective)}
 
