@@ -24,6 +24,9 @@ def test_per_step_aggregates():
     assert out.accuracy.tolist() == [0.5, 1.0]
     assert out.reward.tolist() == [1.5, 1.5]
     assert out.length.tolist() == [15, 40]
+    lenient = analysis.per_step(df.rename(columns={"accuracy": "accuracy_lenient"}).assign(
+        accuracy=df.accuracy), ["accuracy_lenient", "format"])  # CompletionLog's alias of the lenient grader
+    assert lenient.accuracy.tolist() == [0.5, 1.0] and lenient.reward.tolist() == [1.5, 1.5]  # counted once
     assert out.reflection_rate.tolist() == [0.5, 1.0]
 
 

@@ -55,6 +55,11 @@ def test_completion_log_records_every_reward(tmp_path):
     log.to_parquet(tmp_path / "c.parquet")
     assert len(pd.read_parquet(tmp_path / "c.parquet")) == 2
 
+    accuracy.__name__ = "accuracy_lenient"  # a run graded leniently: its values are the accuracy column too
+    log = training.CompletionLog()
+    log.wrap([accuracy])[0](**kw)
+    assert [(r["accuracy_lenient"], r["accuracy"]) for r in log.rows] == [(1.0, 1.0), (0.0, 0.0)]
+
 
 def test_pack_blocks():
     class Tok:

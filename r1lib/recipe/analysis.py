@@ -57,8 +57,9 @@ def per_step(df: pd.DataFrame, reward_cols: list[str] | None = None) -> pd.DataF
             length).
 
     Returns:
-        One row per step: mean of each reward, ``reward`` (their sum), ``length`` (tokens),
-        ``reflection_rate`` (share of completions with a reflection word).
+        One row per step: mean of each reward, ``reward`` (their sum), ``accuracy`` when the
+        rows have it (also for a run graded by ``accuracy_lenient``, not added to ``reward``),
+        ``length`` (tokens), ``reflection_rate`` (share of completions with a reflection word).
     """
     df = df.copy()
     df["reflection"] = df["completion"].map(count_reflection) > 0
@@ -68,6 +69,8 @@ def per_step(df: pd.DataFrame, reward_cols: list[str] | None = None) -> pd.DataF
     g = df.groupby("step")
     out = g[reward_cols].mean()
     out["reward"] = out[reward_cols].sum(axis=1)
+    if "accuracy" in df and "accuracy" not in out:  # the lenient grader's alias (CompletionLog)
+        out["accuracy"] = g["accuracy"].mean()
     out["length"] = g["length"].mean()
     out["reflection_rate"] = g["reflection"].mean()
     return out.reset_index()

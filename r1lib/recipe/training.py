@@ -311,7 +311,9 @@ class CompletionLog:
     """Records every rollout GRPO scores: step, prompt id, completion, each reward, length.
 
     ``wrap(funcs)`` returns reward functions with the same names and outputs that also write
-    into this log; ``rows`` is what ``completions.parquet`` holds.
+    into this log; ``rows`` is what ``completions.parquet`` holds. A run graded by
+    ``accuracy_lenient`` (no strict ``accuracy`` reward) also gets its values as ``accuracy``,
+    the column every analysis reads (:data:`r1lib.recipe.rewards.ACCURACY_REWARDS`).
     """
 
     def __init__(self):
@@ -335,11 +337,14 @@ class CompletionLog:
                 state = kw.get("trainer_state")
                 step = state.global_step + 1 if state is not None else -1
                 ids = kw.get("id") or [None] * len(completions)
+                acc = next((a for a in ACCURACY_REWARDS if a in self._pending), None)
                 for j, c in enumerate(completions):
                     row = {"step": step, "prompt_id": ids[j], "completion": c,
                            "length": len(completion_ids[j]) if completion_ids else None}
                     for n, v in self._pending.items():
                         row[n] = None if v[j] is None else float(v[j])
+                    if acc is not None and "accuracy" not in row:
+                        row["accuracy"] = row[acc]  # the run's grader, under the name analyses read
                     self.rows.append(row)
                 self._pending = {}
             return vals
