@@ -308,8 +308,6 @@ def lenient_accuracy_reward(completions: list, answer: list | None = None, verif
 
     Source: DeepSeek-R1 §2.2.2 accuracy rewards; the final-number convention of GSM8K.
     """
-    if answer is None:
-        raise ValueError("accuracy_lenient reward needs the keyword argument 'answer' (the gold answer column)")
     texts = [with_last_number_answer(completion_text(c)) for c in completions]
     return accuracy_reward(texts, answer=answer, verifier=verifier)
 

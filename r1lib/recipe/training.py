@@ -573,7 +573,8 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
             "weights_checksum": weights_checksum(model),
             "train_flops": grpo_flops(n_params, trainer.state.num_input_tokens_seen, cfg),
             "final_reward": round(float(tail[[f.__name__ for f in funcs]].sum(axis=1).mean()), 4),
-            "final_accuracy": next((round(float(tail[a].mean()), 4) for a in ACCURACY_REWARDS if a in tail), None),
+            "final_accuracy": round(float(tail["accuracy"].mean()), 4)  # CompletionLog's column
+            if "accuracy" in tail else None,
             "requested_config": requested, "effective_config": effective,
             "config_diff": grpo_variants.config_diff(requested, effective)}
 
