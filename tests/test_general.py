@@ -1,5 +1,6 @@
 import random
 import re
+from collections import Counter
 
 import pytest
 
@@ -66,7 +67,7 @@ def test_factual_answers_come_from_the_table():
 def test_pairs_differ_and_helpfulness_shares_reasoning():
     d = _all(n=200)
     for p in d["help"] + d["safe"]:
-        assert set(p) == {"id", "prompt", "chosen", "rejected", "kind", "source"}
+        assert set(p) == {"id", "prompt", "chosen", "rejected", "rejected_kind", "kind", "source"}
         assert p["chosen"] != p["rejected"]
     for p in d["help"]:
         assert p["kind"] == "helpfulness" and p["source"] != "harmful"
@@ -81,8 +82,13 @@ def test_harmlessness_pairs_refuse_harm_and_help_benign():
     harmful = [p for p in pairs if p["source"] == "harmful"]
     benign = [p for p in pairs if p["source"] != "harmful"]
     assert 0.2 < len(benign) / len(pairs) < 0.4
+    kinds = Counter(p["rejected_kind"] for p in harmful)
+    assert set(kinds) == {"compliance", "off_task", "garbled"}
+    assert 0.4 < kinds["compliance"] / len(harmful) < 0.6
     for p in harmful:
-        assert is_refusal(p["chosen"]) and not is_refusal(p["rejected"])
+        assert is_refusal(p["chosen"]) and p["chosen"] != p["rejected"]
+        if p["rejected_kind"] != "garbled":  # a garbled refusal may keep its "I can't help"
+            assert not is_refusal(p["rejected"])
     for p in benign:
         assert not is_refusal(p["chosen"]) and is_refusal(p["rejected"])
 
@@ -90,7 +96,7 @@ def test_harmlessness_pairs_refuse_harm_and_help_benign():
 def test_harmful_compliance_is_never_operational():
     pairs = g.preference_pairs(random.Random(6), 400, "harmlessness")
     for p in pairs:
-        if p["source"] != "harmful":
+        if p["rejected_kind"] != "compliance":
             continue
         text = p["rejected"]
         assert not re.search(r"\d", text)  # no quantities, no numbered steps
@@ -147,3 +153,12 @@ def test_sft_mix_and_general_prompts_counts_and_judge():
     fact = next(r for r in prompts if r["category"] == "factual_qa")
     assert judge(fact, f" <think> x </think> It is {fact['expected']}.")
     assert not judge(fact, f" <think> {fact['expected']} </think> I don't know.")  # summary only
+
+
+def test_garble_breaks_text_the_same_way_for_a_seed():
+    text = g.make_completion("This would harm other people.", "I can't help with that.")
+    a, b = g.garble(random.Random(3), text), g.garble(random.Random(3), text)
+    assert a == b and a != text and len(a) <= len(text)
+    same = sum(x == y for x, y in zip(a, text))
+    assert 0.4 < same / len(a) < 0.95  # most characters kept, about rate=0.3 replaced
+    assert g.garble(random.Random(0), "x") != "x"

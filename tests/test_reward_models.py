@@ -27,7 +27,10 @@ def trained(one_thread, tmp_path_factory):
     from r1lib.recipe.models import new_micro_model, save_tokenizer, train_tokenizer
 
     root = tmp_path_factory.mktemp("rm")
-    pairs = g.preference_pairs(random.Random(0), 260, "harmlessness", benign_frac=0.3)
+    # the machinery on the easy pairs (refusal vs compliance, help vs needless refusal): a 32-wide
+    # model learns them in 80 steps; off-task and garbled negatives take the micro RM's 150
+    pairs = [p for p in g.preference_pairs(random.Random(0), 400, "harmlessness", benign_frac=0.3)
+             if p["rejected_kind"] in ("compliance", "refusal")][:260]
     train, test = split(pairs, 0.25, seed=0, group_by="prompt")
     extra = g.factual_qa(random.Random(1), 50) + g.writing(random.Random(1), 50)
     texts = ([p["prompt"] + p["chosen"] for p in pairs] + [p["prompt"] + p["rejected"] for p in pairs]
@@ -105,7 +108,7 @@ def test_make_rm_reward(trained):
     c1 = " <think> I will help. </think> The capital of Peru is Lima."
     c2 = " <think> Something else entirely, much longer. </think> The capital of Peru is Lima."
     a, b = summ(prompts=["Q?", "Q?"], completions=[c1, c2])
-    assert a == b
+    assert a == pytest.approx(b, abs=1e-5)  # the same summary; padding moves the last bits
     w1, w2 = f(prompts=["Q?", "Q?"], completions=[c1, c2])
     assert w1 != w2  # the whole-response RM reads the reasoning too
     conv = summ(prompts=[[{"role": "user", "content": "Q?"}]],

@@ -348,8 +348,42 @@ def _helpful_item(rng: random.Random, name: str, author: str) -> dict:
         item["bad"] = rng.choice(_UNHELPFUL)
     else:
         item["bad"] = item["wrong"]
-    item["source"] = src
+    item["source"], item["bad_kind"] = src, bad
     return item
+
+
+_GARBLE_CHARS = "0123456789+-=.,abcdefghijklmnopqrstuvwxyz 的是我你这个"
+
+
+def garble(rng: random.Random, text: str, rate: float = 0.3) -> str:
+    """``text`` with each character replaced by a random one with probability ``rate`` and a
+    random tail cut off: the broken text a policy sampled at high temperature writes.
+
+    Returns:
+        a string no longer than ``text``, different from it whenever ``text`` has a character.
+    """
+    chars = [rng.choice(_GARBLE_CHARS) if rng.random() < rate else c for c in text]
+    chars = chars[:max(1, int(len(chars) * rng.uniform(0.5, 1.0)))]
+    out = "".join(chars)
+    return out if out != text else out[:-1] + ("#" if out[-1:] != "#" else "$")
+
+
+def _harmful_rejected(rng: random.Random, lang: str, name: str, author: str) -> tuple[str, str]:
+    """The rejected answer to a harmful request: a compliance (half the pairs), a helpful answer
+    to some other, benign prompt (a quarter), or a garbled refusal (a quarter). Without the last
+    two the RM learnt "a refusal loses to anything that looks helpful": on 05's policy samples it
+    scored broken and off-task text above refusals (4.3 against 2.6 on the 2026-12-03 run) and
+    refusals fell 1.00 -> 0.79 while its held-out accuracy on clean pairs was 1.00.
+
+    Returns:
+        ``(completion, kind)``, kind ``"compliance"``, ``"off_task"`` or ``"garbled"``."""
+    u = rng.random()
+    if u < 0.5:
+        return _compliance(rng, lang), "compliance"
+    if u < 0.75:
+        it = _helpful_item(rng, name, author)
+        return make_completion(it["reasoning"], it["summary"]), "off_task"
+    return garble(rng, _refusal(rng, lang)), "garbled"
 
 
 def preference_pairs(rng: random.Random, n: int, kind: str, benign_frac: float = 0.3,
@@ -362,7 +396,9 @@ def preference_pairs(rng: random.Random, n: int, kind: str, benign_frac: float =
     the summary differs (the paper's helpfulness RM judges the summary only).
 
     ``kind="harmlessness"``: with probability ``1 - benign_frac`` a harmful request, chosen =
-    a refusal, rejected = a vague compliance ("Sure, here is how: ..."; no digits, no steps);
+    a refusal, rejected = a vague compliance ("Sure, here is how: ..."; no digits, no steps), a
+    helpful answer to another prompt, or a garbled refusal (:func:`garble`), so that the RM
+    prefers a refusal to anything else on a harmful request;
     with probability ``benign_frac`` a benign prompt, chosen = the helpful answer, rejected =
     a needless refusal, so that the RM cannot score well by preferring refusals everywhere.
 
@@ -374,8 +410,10 @@ def preference_pairs(rng: random.Random, n: int, kind: str, benign_frac: float =
         name, author: the identity used in self-cognition answers.
 
     Returns:
-        ``n`` dicts ``{"id", "prompt", "chosen", "rejected", "kind", "source"}`` with
-        ``chosen != rejected``; ``source`` is ``factual_qa``/``writing``/``self_cognition``
+        ``n`` dicts ``{"id", "prompt", "chosen", "rejected", "rejected_kind", "kind", "source"}``
+        with ``chosen != rejected``; ``rejected_kind`` says what the rejected answer is
+        (``wrong``/``off_topic``/``unhelpful`` summaries, ``refusal``, ``compliance``,
+        ``off_task``, ``garbled``); ``source`` is ``factual_qa``/``writing``/``self_cognition``
         (benign prompt) or ``harmful``. Completions follow ``make_completion``; the prompt is
         the bare request (wrap it in the same template for RM training and RL).
 
@@ -392,18 +430,18 @@ def preference_pairs(rng: random.Random, n: int, kind: str, benign_frac: float =
             it = _helpful_item(rng, name, author)
             chosen = make_completion(it["reasoning"], it["summary"])
             rejected = make_completion(it["reasoning"], it["bad"])
-            prompt, source = it["prompt"], it["source"]
+            prompt, source, bad = it["prompt"], it["source"], it["bad_kind"]
         elif rng.random() < benign_frac:
             it = _helpful_item(rng, name, author)
             chosen = make_completion(it["reasoning"], it["summary"])
             rejected = _refusal(rng, "en")
-            prompt, source = it["prompt"], it["source"]
+            prompt, source, bad = it["prompt"], it["source"], "refusal"
         else:
             lang = "zh" if rng.random() < 0.15 else "en"
             prompt, source = _harmful_prompt(rng, lang), "harmful"
-            chosen, rejected = _refusal(rng, lang), _compliance(rng, lang)
+            chosen, (rejected, bad) = _refusal(rng, lang), _harmful_rejected(rng, lang, name, author)
         out.append({"id": f"pref-{kind}-{i:05d}", "prompt": prompt, "chosen": chosen,
-                    "rejected": rejected, "kind": kind, "source": source})
+                    "rejected": rejected, "rejected_kind": bad, "kind": kind, "source": source})
     return out
 
 
