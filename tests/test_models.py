@@ -1,3 +1,5 @@
+from unittest import mock
+
 import pytest
 import torch
 
@@ -48,6 +50,30 @@ def test_load_policy(tiny):
         models.load_policy(str(tiny), backend="tensorrt")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         models.load_policy("/no/such/checkpoint")
+
+
+def test_load_policy_aligns_bos_so_trainers_do_not_warn(tiny, tmp_path):
+    """A checkpoint whose config carries the EOS id as BOS (micro bases made before the fix)
+    loads with the tokenizer's BOS; the trainers' alignment then changes nothing (it warned
+    in every training stage), and the samples are those of the unaligned model."""
+    from transformers import AutoModelForCausalLM, trainer_utils
+
+    tok = models.load_tokenizer(tiny)
+    old = AutoModelForCausalLM.from_pretrained(tiny)
+    old.config.bos_token_id = old.generation_config.bos_token_id = tok.eos_token_id
+    old.save_pretrained(tmp_path)
+    models.save_tokenizer(tok, tmp_path)
+    model, tok = models.load_policy(str(tmp_path), device="cpu")
+    assert tok.bos_token_id is None and model.config.bos_token_id is None
+    assert model.generation_config.bos_token_id is None
+    with mock.patch.object(trainer_utils.logger, "warning") as warn:
+        trainer_utils.align_special_tokens(model, tok)
+    assert warn.call_count == 0 and model.config.bos_token_id is None
+    prompts = [make_prompt("Compute 1+2-1"), make_prompt("Compute 4+4-1")]
+    old.eval()
+    a = generation.sample(old, tok, prompts, n=4, max_new_tokens=8, seed=3)
+    b = generation.sample(model, tok, prompts, n=4, max_new_tokens=8, seed=3)
+    assert a.texts == b.texts
 
 
 def test_generation_truncates_and_counts(tiny):

@@ -23,6 +23,7 @@ from r1lib.core.timing import phase_totals
 from r1lib.core.timing import reset as reset_phases
 from r1lib.engine import backends
 from r1lib.machinery.config import STAGES, load_profile, stage_hash
+from r1lib.recipe import finished
 from r1lib.recipe.equivalence import default_counters
 from r1lib.recipe.models import use_prompt_format
 from r1lib.sources.registry import open_source
@@ -153,10 +154,12 @@ class Stage:
             # (a stage may train several models: checkpoint, checkpoint_no_lang, …)
             for ck in [*st.dir.glob("checkpoint*"), st.dir / "runs"]:  # runs/: 09's one folder per run
                 shutil.rmtree(ck, ignore_errors=True)
-            for log in st.dir.glob("metrics*.jsonl"):
+            for log in [*st.dir.glob("metrics*.jsonl"), *st.dir.rglob(finished.SUMMARY)]:
                 log.unlink()
         elif prev is None or prev.get("status") == "complete":
-            for log in st.dir.glob("metrics*.jsonl"):  # a fresh run logs afresh
+            # a fresh run logs afresh and trains everything again; resuming a failed or
+            # interrupted run keeps its finished trainings and their logs (r1lib.recipe.finished)
+            for log in [*st.dir.glob("metrics*.jsonl"), *st.dir.rglob(finished.SUMMARY)]:
                 log.unlink()
         st.dir.mkdir(parents=True, exist_ok=True)
         (st.dir / "figures").mkdir(exist_ok=True)

@@ -178,7 +178,7 @@ def new_micro_model(tok, hidden_size: int, num_layers: int, num_heads: int,
         num_attention_heads=num_heads, num_key_value_heads=num_heads,
         intermediate_size=intermediate_size, max_position_embeddings=max_positions,
         tie_word_embeddings=True, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
-        bos_token_id=tok.eos_token_id, use_cache=True,
+        bos_token_id=tok.bos_token_id, use_cache=True,
     )
     return Qwen2ForCausalLM(cfg)
 
@@ -234,7 +234,20 @@ def load_policy(path: str, backend: str | None = None, device: str | None = None
     folder, extra = (gguf[0], {"gguf_file": gguf[1]}) if gguf else (path, {})
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype, **extra).to(device)
     model.eval()
-    return model, _with_prompt_format(load_tokenizer(path), path)
+    tok = load_tokenizer(path)
+    _align_bos(model, tok)
+    return model, _with_prompt_format(tok, path)
+
+
+def _align_bos(model, tok) -> None:
+    """Give the model config and generation config the tokenizer's BOS token, as every TRL
+    trainer would (``transformers.trainer_utils.align_special_tokens``), so that it does not do
+    it later with a warning a user cannot act on (micro checkpoints made before this carry
+    the EOS id as BOS; their tokenizer has none). Prompts are never empty, so generation does
+    not read it."""
+    model.config.bos_token_id = tok.bos_token_id
+    if getattr(model, "generation_config", None) is not None:
+        model.generation_config.bos_token_id = tok.bos_token_id
 
 
 def use_prompt_format(profile, run_dir: str | Path) -> None:

@@ -30,6 +30,7 @@ import torch
 from r1lib.core.formats import summary_of
 from r1lib.core.profile import RewardModelConfig
 from r1lib.core.timing import timed
+from r1lib.recipe import finished
 from r1lib.recipe.models import load_tokenizer
 from r1lib.recipe.rewards import completion_text, get_reward_funcs, only_for
 from r1lib.recipe.templates import make_prompt, rl_records
@@ -105,7 +106,9 @@ def train_reward_model(base_path, pairs: list[dict], cfg: RewardModelConfig, out
         cfg: steps, batch size (pairs per step), lr (linear decay, no warmup), max_length
             (tokens), save_steps.
         out_dir: final model and tokenizer; trainer checkpoints in ``out_dir/_trainer`` (an
-            interrupted run resumes from the newest one; removed at the end).
+            interrupted run resumes from the newest one; removed at the end). A training that
+            finished here with the same base weights, pairs, settings and seed is not redone
+            (:mod:`r1lib.recipe.finished`): its stored summary is returned.
         seed: head initialisation and data order.
         metrics_path: ``metrics.jsonl`` to append per-step loss, accuracy, margin to.
         part: ``"whole"`` or ``"summary"`` (see ``part_of``): what of each completion the RM
@@ -130,6 +133,10 @@ def train_reward_model(base_path, pairs: list[dict], cfg: RewardModelConfig, out
     out_dir, base_path = Path(out_dir), str(base_path)
     rows = [{"prompt": p["prompt"], "chosen": part_of(p["chosen"], part),
              "rejected": part_of(p["rejected"], part)} for p in pairs]
+    key = finished.training_key("train_reward_model", model=finished.fingerprint_path(base_path),
+                                rows=finished.digest(rows), cfg=cfg.model_dump(mode="json"), seed=seed)
+    if (done := finished.load_finished(out_dir, key)) is not None:
+        return done
     tok = load_tokenizer(base_path)
     torch.manual_seed(seed)
     with _seqcls_quiet():
@@ -157,8 +164,8 @@ def train_reward_model(base_path, pairs: list[dict], cfg: RewardModelConfig, out
     if n_pairs == 0:
         raise ValueError(f"every pair is longer than max_length={cfg.max_length} tokens")
     train_s, final_loss = train_and_save(trainer, tok, out_dir, desc=f"reward model {Path(out_dir).name}")
-    return {"rm_steps": cfg.steps, "train_s": round(train_s, 1), "final_loss": final_loss,
-            "rm_pairs": n_pairs}
+    return finished.record_finished(out_dir, key, {
+        "rm_steps": cfg.steps, "train_s": round(train_s, 1), "final_loss": final_loss, "rm_pairs": n_pairs})
 
 
 def load_reward_model(path, device: str | None = None):
@@ -292,6 +299,7 @@ def make_rm_reward(path, name: str, part: str, batch_size: int = 64):
         return out
 
     reward.__name__ = name
+    reward.rm_path, reward.part = str(path), part  # what a GRPO run's training key records
     return reward
 
 

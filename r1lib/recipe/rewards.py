@@ -419,6 +419,8 @@ def only_for(func: RewardFunc, category: str, column: str = "category") -> Rewar
         return out
 
     reward.__name__ = func.__name__
+    reward.__dict__.update(getattr(func, "__dict__", {}))  # e.g. a reward model's rm_path
+    reward.only_for = category
     return reward
 
 

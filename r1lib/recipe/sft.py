@@ -29,6 +29,7 @@ import r1lib.recipe.generation as generation
 from r1lib.core.profile import SFTConfig
 from r1lib.engine import backends
 from r1lib.engine import launcher as launch
+from r1lib.recipe import finished
 from r1lib.recipe.evaluation import judge
 from r1lib.recipe.language import is_language_mixed
 from r1lib.recipe.models import count_parameters, load_policy, weights_checksum
@@ -110,7 +111,9 @@ def run_sft(model_path, records: list[dict], cfg: SFTConfig, out_dir: Path, seed
     TRL appends after each completion (prompt tokens are labelled ``-100``). Resumes from the
     newest checkpoint in ``<out_dir>/_trainer`` when one exists; at the end the model and the
     tokenizer (``r1lib.recipe.models.save_tokenizer``, so it reloads as ``PreTrainedTokenizerFast``)
-    are saved in ``out_dir`` and ``_trainer`` is removed.
+    are saved in ``out_dir`` and ``_trainer`` is removed. A training that finished in ``out_dir``
+    with the same starting weights, records, settings and seed is not redone: its stored
+    summary is returned (:mod:`r1lib.recipe.finished`).
 
     Args:
         model_path: checkpoint folder or hub id, loaded with ``r1lib.recipe.models.load_policy``.
@@ -137,10 +140,15 @@ def run_sft(model_path, records: list[dict], cfg: SFTConfig, out_dir: Path, seed
     """
 
     out_dir = Path(out_dir)
-    if backends.current().runtime.num_processes > 1 and not launch.in_launched_process():
-        return launch.run_distributed("sft", out_dir, dict(
+    launched = launch.in_launched_process()
+    key = finished.training_key("run_sft", model=finished.fingerprint_path(model_path),
+                                records=finished.digest(records), cfg=cfg.model_dump(mode="json"), seed=seed)
+    if not launched and (done := finished.load_finished(out_dir, key)) is not None:
+        return done
+    if backends.current().runtime.num_processes > 1 and not launched:
+        return finished.record_finished(out_dir, key, launch.run_distributed("sft", out_dir, dict(
             model_path=str(model_path), records=records, cfg=cfg.model_dump(mode="json"),
-            out_dir=str(out_dir), seed=seed, metrics_path=str(metrics_path)))
+            out_dir=str(out_dir), seed=seed, metrics_path=str(metrics_path))))
     model, tok = load_policy(str(model_path))
     trainer_dir = out_dir / "_trainer"
     trainer = make_sft_trainer(model, tok, records, cfg, trainer_dir, seed,
@@ -150,10 +158,11 @@ def run_sft(model_path, records: list[dict], cfg: SFTConfig, out_dir: Path, seed
     train_s, final_loss = train_and_save(trainer, tok, out_dir, desc=f"SFT {Path(out_dir).name}")
     tokens = max((int(h["num_tokens"]) for h in trainer.state.log_history if "num_tokens" in h), default=0)
     n_params = count_parameters(model)
-    return {"sft_steps": cfg.steps, "train_s": round(train_s, 1), "final_loss": final_loss,
-            "examples": len(ds), "truncated": truncated, "trained_tokens": tokens,
-            "parameters": n_params, "train_flops": sft_flops(n_params, tokens),
-            "weights_checksum": weights_checksum(model)}
+    summary = {"sft_steps": cfg.steps, "train_s": round(train_s, 1), "final_loss": final_loss,
+               "examples": len(ds), "truncated": truncated, "trained_tokens": tokens,
+               "parameters": n_params, "train_flops": sft_flops(n_params, tokens),
+               "weights_checksum": weights_checksum(model)}
+    return summary if launched else finished.record_finished(out_dir, key, summary)
 
 
 # ----------------------------------------------------------------------------- rejection sampling

@@ -27,7 +27,7 @@ from r1lib.core.progress import Progress
 from r1lib.core.timing import phase, timed
 from r1lib.engine import backends
 from r1lib.engine import launcher as launch
-from r1lib.recipe import grpo_variants
+from r1lib.recipe import finished, grpo_variants
 from r1lib.recipe.evaluation import evaluate_benchmark
 from r1lib.recipe.generation import cpu_cache
 from r1lib.recipe.models import (
@@ -285,10 +285,19 @@ def pretrain(model, tok, docs: list[str], cfg: PretrainConfig, out_dir: Path, se
 
     Returns:
         ``{"pretrain_tokens", "final_loss", "tokens_per_s", "train_s"}``.
+
+    A pretraining that finished in ``out_dir`` from the same initial weights on the same docs,
+    settings and seed is not redone: ``model`` gets the trained weights from ``out_dir`` and
+    the stored summary is returned (:mod:`r1lib.recipe.finished`).
     """
     from datasets import Dataset
     from transformers import DataCollatorForLanguageModeling, Trainer, TrainingArguments
 
+    key = finished.training_key("pretrain", model=finished.fingerprint_model(model),
+                                docs=finished.digest(docs), cfg=cfg.model_dump(mode="json"), seed=seed)
+    if (done := finished.load_finished(out_dir, key)) is not None:
+        model.load_state_dict(type(model).from_pretrained(out_dir).state_dict())
+        return done
     blocks = pack_blocks(tok, docs, cfg.block_size)
     ds = Dataset.from_dict({"input_ids": blocks})
     trainer_dir = out_dir / "_trainer"
@@ -302,9 +311,10 @@ def pretrain(model, tok, docs: list[str], cfg: PretrainConfig, out_dir: Path, se
                       data_collator=DataCollatorForLanguageModeling(tok, mlm=False),
                       callbacks=[_jsonl_callback(metrics_path, tokens_per_step)])
     train_s, final_loss = train_and_save(trainer, tok, out_dir, desc=f"pretrain {Path(out_dir).name}")
-    return {"pretrain_tokens": cfg.steps * tokens_per_step, "final_loss": final_loss,
-            "tokens_per_s": round(cfg.steps * tokens_per_step / max(train_s, 1e-9), 1),
-            "train_s": round(train_s, 1)}
+    return finished.record_finished(out_dir, key, {
+        "pretrain_tokens": cfg.steps * tokens_per_step, "final_loss": final_loss,
+        "tokens_per_s": round(cfg.steps * tokens_per_step / max(train_s, 1e-9), 1),
+        "train_s": round(train_s, 1)})
 
 
 class CompletionLog:
@@ -497,6 +507,9 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
     ``probes_path``, the policy is scored on held-out problems every ``cfg.probe_every`` steps
     (accuracy vs step). With ``max_train_flops``, training stops after the step at which its
     compute (:func:`grpo_flops`) reaches that many FLOPs, even if ``cfg.steps`` are not done.
+    A run that finished in ``out_dir`` (its completions logged) with the same starting weights,
+    records, settings, seed, probes, budget and rewards is not redone: its stored summary is
+    returned (:mod:`r1lib.recipe.finished`).
 
     Returns:
         ``{"grpo_steps", "train_s", "s_per_step", "rollout_tokens", "parameters", "train_flops",
@@ -513,14 +526,23 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
 
 
     cur = backends.current()
-    if cur.runtime.num_processes > 1 and not launch.in_launched_process():
+    out_dir, completions_path = Path(out_dir), Path(completions_path)
+    launched = launch.in_launched_process()
+    key = finished.training_key(
+        "run_grpo", model=finished.fingerprint_path(model_path), records=finished.digest(records),
+        cfg=cfg.model_dump(mode="json"), seed=seed, max_train_flops=max_train_flops,
+        probes=finished.digest(probe_records if probes_path is not None else None),
+        rewards=finished.describe_reward_funcs(reward_funcs) if reward_funcs is not None else None)
+    if not launched and completions_path.exists() and (done := finished.load_finished(out_dir, key)) is not None:
+        return done
+    if cur.runtime.num_processes > 1 and not launched:
         if reward_funcs is not None:
             raise ValueError("reward callables cannot cross into `accelerate launch` processes: name the "
                              "rewards in grpo.reward_funcs, or set runtime.num_processes: 1 for this stage")
-        return launch.run_distributed("grpo", out_dir, dict(
+        return finished.record_finished(out_dir, key, launch.run_distributed("grpo", out_dir, dict(
             model_path=str(model_path), records=records, cfg=cfg.model_dump(mode="json"),
             out_dir=str(out_dir), seed=seed, metrics_path=str(metrics_path),
-            completions_path=str(completions_path), max_train_flops=max_train_flops))
+            completions_path=str(completions_path), max_train_flops=max_train_flops)))
     if launch.in_launched_process():
         probe_records = None  # generation under ZeRO-3 needs every rank: no rank-0 probes
     if cur.model == "unsloth":
@@ -566,17 +588,18 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
     df = pd.DataFrame(log.rows)
     steps = int(df.step.max()) if len(df) else 0
     tail = df[df.step > steps * 0.9]
-    return {"grpo_steps": steps, "train_s": round(train_s, 1),
-            "s_per_step": round(train_s / max(steps, 1), 3),
-            "rollout_tokens_budget_per_step": tokens_per_step,
-            "rollout_tokens": int(trainer.state.num_input_tokens_seen), "parameters": n_params,
-            "weights_checksum": weights_checksum(model),
-            "train_flops": grpo_flops(n_params, trainer.state.num_input_tokens_seen, cfg),
-            "final_reward": round(float(tail[[f.__name__ for f in funcs]].sum(axis=1).mean()), 4),
-            "final_accuracy": round(float(tail["accuracy"].mean()), 4)  # CompletionLog's column
-            if "accuracy" in tail else None,
-            "requested_config": requested, "effective_config": effective,
-            "config_diff": grpo_variants.config_diff(requested, effective)}
+    summary = {"grpo_steps": steps, "train_s": round(train_s, 1),
+               "s_per_step": round(train_s / max(steps, 1), 3),
+               "rollout_tokens_budget_per_step": tokens_per_step,
+               "rollout_tokens": int(trainer.state.num_input_tokens_seen), "parameters": n_params,
+               "weights_checksum": weights_checksum(model),
+               "train_flops": grpo_flops(n_params, trainer.state.num_input_tokens_seen, cfg),
+               "final_reward": round(float(tail[[f.__name__ for f in funcs]].sum(axis=1).mean()), 4),
+               "final_accuracy": round(float(tail["accuracy"].mean()), 4)  # CompletionLog's column
+               if "accuracy" in tail else None,
+               "requested_config": requested, "effective_config": effective,
+               "config_diff": grpo_variants.config_diff(requested, effective)}
+    return summary if launched else finished.record_finished(out_dir, key, summary)
 
 
 def _parquet_saver(log: CompletionLog, path: Path):
