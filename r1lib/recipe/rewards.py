@@ -19,6 +19,7 @@ so TRL logs them as ``rewards/format`` and ``rewards/accuracy``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from r1lib.core.formats import reasoning_text
@@ -461,9 +462,6 @@ def code_reward(completions: list, tests: list | None = None, limits: Any = None
         raise TypeError("keyword argument 'tests' must be a list aligned with completions, not a str")
     if len(tests) != len(completions):
         raise ValueError(f"keyword argument 'tests' has {len(tests)} entries for {len(completions)} completions")
-    from concurrent.futures import ThreadPoolExecutor
-
-
     def one(completion: Any, t: Any) -> float | None:
         if t is None or not (t.strip() if isinstance(t, str) else len(t)):
             return None

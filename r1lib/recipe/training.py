@@ -19,6 +19,7 @@ import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
 import torch
 import torch.nn.functional as F
 
@@ -364,11 +365,8 @@ class CompletionLog:
 
     def to_parquet(self, path: Path) -> None:
         """Write the rows (rank 0 only when launched on several processes: its own rollouts)."""
-        import pandas as pd
-
         if int(os.environ.get("RANK", "0")) != 0:
             return
-
         pd.DataFrame(self.rows).to_parquet(path, index=False)
 
 
@@ -565,8 +563,6 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
     effective = grpo_variants.effective_config(trainer)
     resume = latest_checkpoint(trainer_dir)
     if resume and completions_path.exists():
-        import pandas as pd
-
         done = int(resume.rsplit("-", 1)[1])
         prev = pd.read_parquet(completions_path)
         log.rows = prev[prev.step <= done].to_dict("records")
@@ -583,8 +579,6 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
     trainer.model.generate = timed("generation")(trainer.model.generate)
     train_s, _ = train_and_save(trainer, tok, out_dir, resume=resume, desc=f"GRPO {Path(out_dir).name}")
     log.to_parquet(completions_path)
-    import pandas as pd
-
     df = pd.DataFrame(log.rows)
     steps = int(df.step.max()) if len(df) else 0
     tail = df[df.step > steps * 0.9]
