@@ -2,7 +2,10 @@
 view, parallel jobs, compute budgets, the evaluation figure and the report's figure list."""
 
 import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -133,6 +136,55 @@ def test_parallel_jobs_return_in_order_with_the_workers_counts():
     assert run_jobs(jobs) == [[1.0, 0.0], [1.0]]  # and the workers exit (their verifier pools close)
     after = equivalence.default_counters()
     assert after["calls"] >= before["calls"] + 3  # the workers' checks are counted here
+
+
+def _children(pid: int) -> list[int]:
+    """Live processes whose parent is ``pid``."""
+    out = []
+    for d in Path("/proc").iterdir():
+        try:
+            stat = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(stat[1]) == pid and stat[0] != "Z":
+            out.append(int(d.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists() or workers_for(2) < 2,
+                    reason="needs /proc (to find the workers) and two cores (spawned workers)")
+def test_workers_die_with_the_process_that_spawned_them():
+    """A killed kernel or pipeline (SIGKILL: no clean-up runs) leaves no workers running: neither
+    the spawned job workers nor the verifier's forked pool."""
+    script = ("import time\nfrom r1lib.engine.parallel import Job, run_jobs\n"
+              "from r1lib.recipe import equivalence\n"
+              "assert equivalence.batch_answers_correct([r'\\boxed{3}'], ['3']) == [1.0]\n"
+              "run_jobs([Job(time.sleep, (120,)), Job(time.sleep, (120,))])\n")
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 90
+        def spawned(pids):
+            return [p for p in pids if b"spawn_main" in (Path("/proc") / str(p) / "cmdline").read_bytes()]
+
+        while len(spawned(workers := _children(parent.pid))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # two job workers, the verifier's forked pool and (maybe) the resource tracker
+        assert len(spawned(workers)) == 2 and len(workers) >= 3, workers
+        time.sleep(1.5)  # past the job workers' initializer
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 15
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [w for w in workers if _alive(w)]
 
 
 def test_one_worker_runs_in_process_with_one_thread():

@@ -21,6 +21,8 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -62,7 +64,26 @@ def workers_for(n_jobs: int, profile: Profile | None = None) -> int:
     return max(1, min(n_jobs, setting if setting is not None else cores))
 
 
+def die_with_parent(poll_s: float = 1.0) -> None:
+    """End this process (``os._exit(1)``) within ``poll_s`` seconds of the death of the process
+    that started it, so that a killed notebook kernel or pipeline leaves no workers behind (they
+    ran on, holding the cores). A daemon thread watches ``os.getppid()``: an orphan is adopted
+    by another process. (Linux's ``PR_SET_PDEATHSIG`` would fire when the starting *thread*
+    ends, which a pool started from a short-lived thread would not survive.) The initializer
+    of this module's workers and of the verifier's pool (:mod:`r1lib.recipe.equivalence`)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_s)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="r1lib-die-with-parent", daemon=True).start()
+
+
 def _init(profile_json: dict | None) -> None:
+    die_with_parent()
     torch.set_num_threads(1)
     # a worker's prints would land in the terminal between the live bars; its loops report
     # through $R1_PROGRESS and its results come back to the notebook, which prints them

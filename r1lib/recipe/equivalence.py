@@ -327,7 +327,8 @@ class Verifier:
             ctx = None
             if "fork" in multiprocessing.get_all_start_methods():
                 ctx = multiprocessing.get_context("fork")
-            self._pool = cf.ProcessPoolExecutor(max_workers=self.n_workers, mp_context=ctx)
+            self._pool = cf.ProcessPoolExecutor(max_workers=self.n_workers, mp_context=ctx,
+                                                initializer=parallel.die_with_parent)
         return self._pool
 
     def _kill_pool(self) -> None:
