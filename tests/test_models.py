@@ -127,3 +127,38 @@ def test_gguf_bases_resolve_or_name_the_install_command(tmp_path):
         resolve_gguf(str(tmp_path / "missing.gguf"))
     (tmp_path / "m.gguf").write_bytes(b"GGUF")
     assert resolve_gguf(str(tmp_path / "m.gguf")) == (str(tmp_path), "m.gguf")
+
+
+def test_calibrated_layers_drop_the_block_that_costs_least(tiny, tmp_path):
+    """Of the contiguous blocks between the first and the last layer of a trained model, the one
+    holding a planted destructive layer is dropped; the model is unchanged afterwards; the
+    reported loss is the dropped model's."""
+    from r1lib.core.profile import PretrainConfig
+
+    tok = models.load_tokenizer(tiny)
+    model = models.new_micro_model(tok, 32, 6, 2, 64, 128, seed=0)
+    cfg = PretrainConfig(steps=80, batch_size=8, block_size=32, lr=1e-2, warmup_steps=5)
+    training.pretrain(model, tok, CORPUS, cfg, tmp_path / "pre", 0, tmp_path / "m.jsonl")
+    with torch.no_grad():
+        model.model.layers[4].mlp.down_proj.weight.mul_(300.0)  # wrecks every block that keeps it
+    texts = CORPUS[:8]
+    enc = tok(texts, return_tensors="pt", padding=True)
+    labels = enc.input_ids.masked_fill(enc.attention_mask == 0, -100)
+    with torch.no_grad():
+        before = model(**enc, labels=labels).loss.item()
+    idx, info = models.calibrated_layers(model, tok, texts, keep=4)
+    assert idx == [0, 1, 2, 5] and info["dropped"] == [3, 4]
+    assert set(info["losses"]) == {1, 2, 3} and info["loss"] == min(info["losses"].values())
+    assert len(model.model.layers) == 6 and model.config.num_hidden_layers == 6
+    with torch.no_grad():
+        assert model(**enc, labels=labels).loss.item() == pytest.approx(before, abs=1e-6)
+    models.drop_layers(model, 4, idx)
+    assert model.config.num_hidden_layers == 4
+    assert [layer.self_attn.layer_idx for layer in model.model.layers] == [0, 1, 2, 3]
+    with torch.no_grad():
+        assert model(**enc, labels=labels).loss.item() == pytest.approx(info["loss"], abs=1e-3)
+    with pytest.raises(ValueError, match="sorted distinct"):
+        models.drop_layers(model, 2, [1, 1])
+    with pytest.raises(ValueError, match="2 <= keep"):
+        models.calibrated_layers(model, tok, texts, keep=4)  # 4 of 4: nothing to drop
+    assert models.evenly_spaced_layers(30, 15) == [0, 2, 4, 6, 8, 10, 12, 14, 17, 19, 21, 23, 25, 27, 29]

@@ -59,7 +59,9 @@ class StudentSpec:
         :meth:`DataSource.pretraining_corpus` (``distillation.student`` sizes it);
         ``checkpoint``: ``base`` names a hub id or folder loaded as it is;
         ``layer_drop``: the policy's base with only ``keep_layers`` of its decoder layers
-        (evenly spaced, first and last kept), initialised from the base's weights.
+        (default half; the first and the last kept, and of the contiguous blocks between them
+        the one whose removal costs the least loss on train problems dropped:
+        :func:`r1lib.recipe.models.calibrated_layers`), initialised from the base's weights.
     """
 
     kind: str
