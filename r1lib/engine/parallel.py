@@ -70,8 +70,11 @@ def die_with_parent(poll_s: float = 1.0) -> None:
     ran on, holding the cores). A daemon thread watches ``os.getppid()``: an orphan is adopted
     by another process. (Linux's ``PR_SET_PDEATHSIG`` would fire when the starting *thread*
     ends, which a pool started from a short-lived thread would not survive.) The initializer
-    of this module's workers and of the verifier's pool (:mod:`r1lib.recipe.equivalence`)."""
-    parent = os.getppid()
+    of this module's workers and of the verifier's pool (:mod:`r1lib.recipe.equivalence`).
+    The parent is the one ``multiprocessing`` started this process from, so a worker whose
+    parent died before this ran (while it was still importing) ends too."""
+    started_by = multiprocessing.parent_process()
+    parent = started_by.pid if started_by is not None else os.getppid()
 
     def watch() -> None:
         while True:

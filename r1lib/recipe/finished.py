@@ -10,7 +10,8 @@ writes ``<out_dir>/train_summary.json`` after saving its model: its returned sum
 the sha256 of everything the result depends on (the function, its settings, the seed, the
 training data, the starting weights' files or tensors, the reward models it scores with). Called
 again with the same key, it returns the stored summary instead of training; any difference in
-the key trains afresh (and overwrites the file).
+the key trains afresh (and overwrites the file). Inside ``accelerate launch`` processes nothing
+is keyed, looked up or written: the process that launched them does it once.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from pathlib import Path
 import torch
 
 from r1lib.engine import backends
+from r1lib.engine import launcher as launch
 
 SUMMARY = "train_summary.json"
 _WEIGHT_FILES = ("*.safetensors", "*.bin", "*.gguf", "config.json")
@@ -57,9 +59,12 @@ def fingerprint_model(model) -> str:
     return h.hexdigest()
 
 
-def training_key(fn: str, **parts) -> str:
+def training_key(fn: str, **parts) -> str | None:
     """The key of one training: ``fn``, ``parts`` (already-fingerprinted values) and the
-    profile's backend and runtime settings (dtype, autocast, … change the numbers), hashed."""
+    profile's backend and runtime settings (dtype, autocast, … change the numbers), hashed.
+    None in a launched process (nothing is looked up or written there)."""
+    if launch.in_launched_process():
+        return None
     cur = backends.current()
     runtime = cur.runtime.model_dump(mode="json", exclude={"parallel_jobs"})  # numbers do not depend on it
     return digest({"fn": fn, "backend": cur.model, "runtime": runtime, **parts})
@@ -78,11 +83,14 @@ def describe_reward_funcs(funcs) -> list:
     return out
 
 
-def load_finished(out_dir, key: str) -> dict | None:
-    """The stored summary when ``out_dir`` holds a finished training with ``key``, else None.
+def load_finished(out_dir, key: str | None) -> dict | None:
+    """The stored summary when ``out_dir`` holds a finished training with ``key``, else None
+    (always for ``key`` None).
 
     A summary file that does not parse, or a folder without model weights, counts as not
     finished (the training runs again)."""
+    if key is None:
+        return None
     f = Path(out_dir) / SUMMARY
     try:
         rec = json.loads(f.read_text())
@@ -95,9 +103,11 @@ def load_finished(out_dir, key: str) -> dict | None:
     return rec["summary"]
 
 
-def record_finished(out_dir, key: str, summary: dict) -> dict:
-    """Write ``summary`` and ``key`` to ``<out_dir>/train_summary.json`` (atomically); returns
-    ``summary``."""
+def record_finished(out_dir, key: str | None, summary: dict) -> dict:
+    """Write ``summary`` and ``key`` to ``<out_dir>/train_summary.json`` (atomically; nothing for
+    ``key`` None); returns ``summary``."""
+    if key is None:
+        return summary
     f = Path(out_dir) / SUMMARY
     f.parent.mkdir(parents=True, exist_ok=True)
     tmp = f.with_suffix(".tmp")

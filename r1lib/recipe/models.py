@@ -235,13 +235,13 @@ def load_policy(path: str, backend: str | None = None, device: str | None = None
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype, **extra).to(device)
     model.eval()
     tok = load_tokenizer(path)
-    _align_bos(model, tok)
+    align_bos(model, tok)
     return model, _with_prompt_format(tok, path)
 
 
-def _align_bos(model, tok) -> None:
-    """Give the model config and generation config the tokenizer's BOS token, as every TRL
-    trainer would (``transformers.trainer_utils.align_special_tokens``), so that it does not do
+def align_bos(model, tok) -> None:
+    """Give the model config and generation config (when it has one) the tokenizer's BOS token,
+    as every TRL trainer would (``transformers.trainer_utils.align_special_tokens``), so that it does not do
     it later with a warning a user cannot act on (micro checkpoints made before this carry
     the EOS id as BOS; their tokenizer has none). Prompts are never empty, so generation does
     not read it."""
@@ -344,7 +344,7 @@ def calibrated_layers(model, tok, texts: list[str], keep: int, max_length: int =
         ValueError: ``keep`` out of range or no texts.
     """
     layers = list(model.model.layers)
-    n, n_before = len(layers), model.config.num_hidden_layers
+    n = len(layers)
     if not 2 <= keep < n or not texts:
         raise ValueError(f"calibrated_layers needs 2 <= keep < {n} (got {keep}) and calibration texts")
     device = next(model.parameters()).device
@@ -359,7 +359,6 @@ def calibrated_layers(model, tok, texts: list[str], keep: int, max_length: int =
             losses[first] = round(float(model(**enc, labels=labels, use_cache=False).loss), 4)
     finally:
         _set_layers(model, layers, list(range(n)))
-        model.config.num_hidden_layers = n_before
         model.train(was_training)
     first = min(losses, key=losses.get)
     idx = [i for i in range(n) if not first <= i < first + drop]

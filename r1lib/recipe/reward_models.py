@@ -31,7 +31,7 @@ from r1lib.core.formats import summary_of
 from r1lib.core.profile import RewardModelConfig
 from r1lib.core.timing import timed
 from r1lib.recipe import finished
-from r1lib.recipe.models import load_tokenizer
+from r1lib.recipe.models import align_bos, load_tokenizer
 from r1lib.recipe.rewards import completion_text, get_reward_funcs, only_for
 from r1lib.recipe.templates import make_prompt, rl_records
 from r1lib.recipe.training import _common_args, _jsonl_callback, train_and_save
@@ -144,7 +144,7 @@ def train_reward_model(base_path, pairs: list[dict], cfg: RewardModelConfig, out
                                                                    dtype=torch.float32)
     model.config.pad_token_id = tok.pad_token_id
     _freeze_lowest(model, cfg.freeze_layers)
-    model.config.bos_token_id = tok.bos_token_id  # else Trainer aligns it, with a warning
+    align_bos(model, tok)  # else Trainer aligns it, with a warning
     trainer_dir = out_dir / "_trainer"
     args = RewardConfig(
         **_common_args(cfg.steps, cfg.lr, trainer_dir, seed, cfg.save_steps),

@@ -140,12 +140,12 @@ def run_sft(model_path, records: list[dict], cfg: SFTConfig, out_dir: Path, seed
     """
 
     out_dir = Path(out_dir)
-    launched = launch.in_launched_process()
     key = finished.training_key("run_sft", model=finished.fingerprint_path(model_path),
-                                records=finished.digest(records), cfg=cfg.model_dump(mode="json"), seed=seed)
-    if not launched and (done := finished.load_finished(out_dir, key)) is not None:
+                                records=finished.digest(records), cfg=cfg.model_dump(mode="json"),
+                                seed=seed)
+    if (done := finished.load_finished(out_dir, key)) is not None:
         return done
-    if backends.current().runtime.num_processes > 1 and not launched:
+    if backends.current().runtime.num_processes > 1 and not launch.in_launched_process():
         return finished.record_finished(out_dir, key, launch.run_distributed("sft", out_dir, dict(
             model_path=str(model_path), records=records, cfg=cfg.model_dump(mode="json"),
             out_dir=str(out_dir), seed=seed, metrics_path=str(metrics_path))))
@@ -158,11 +158,11 @@ def run_sft(model_path, records: list[dict], cfg: SFTConfig, out_dir: Path, seed
     train_s, final_loss = train_and_save(trainer, tok, out_dir, desc=f"SFT {Path(out_dir).name}")
     tokens = max((int(h["num_tokens"]) for h in trainer.state.log_history if "num_tokens" in h), default=0)
     n_params = count_parameters(model)
-    summary = {"sft_steps": cfg.steps, "train_s": round(train_s, 1), "final_loss": final_loss,
-               "examples": len(ds), "truncated": truncated, "trained_tokens": tokens,
-               "parameters": n_params, "train_flops": sft_flops(n_params, tokens),
-               "weights_checksum": weights_checksum(model)}
-    return summary if launched else finished.record_finished(out_dir, key, summary)
+    return finished.record_finished(out_dir, key, {
+        "sft_steps": cfg.steps, "train_s": round(train_s, 1), "final_loss": final_loss,
+        "examples": len(ds), "truncated": truncated, "trained_tokens": tokens,
+        "parameters": n_params, "train_flops": sft_flops(n_params, tokens),
+        "weights_checksum": weights_checksum(model)})
 
 
 # ----------------------------------------------------------------------------- rejection sampling

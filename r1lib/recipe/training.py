@@ -526,15 +526,14 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
 
     cur = backends.current()
     out_dir, completions_path = Path(out_dir), Path(completions_path)
-    launched = launch.in_launched_process()
     key = finished.training_key(
         "run_grpo", model=finished.fingerprint_path(model_path), records=finished.digest(records),
         cfg=cfg.model_dump(mode="json"), seed=seed, max_train_flops=max_train_flops,
         probes=finished.digest(probe_records if probes_path is not None else None),
         rewards=finished.describe_reward_funcs(reward_funcs) if reward_funcs is not None else None)
-    if not launched and completions_path.exists() and (done := finished.load_finished(out_dir, key)) is not None:
+    if completions_path.exists() and (done := finished.load_finished(out_dir, key)) is not None:
         return done
-    if cur.runtime.num_processes > 1 and not launched:
+    if cur.runtime.num_processes > 1 and not launch.in_launched_process():
         if reward_funcs is not None:
             raise ValueError("reward callables cannot cross into `accelerate launch` processes: name the "
                              "rewards in grpo.reward_funcs, or set runtime.num_processes: 1 for this stage")
@@ -594,7 +593,7 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
                if "accuracy" in tail else None,
                "requested_config": requested, "effective_config": effective,
                "config_diff": grpo_variants.config_diff(requested, effective)}
-    return summary if launched else finished.record_finished(out_dir, key, summary)
+    return finished.record_finished(out_dir, key, summary)
 
 
 def _parquet_saver(log: CompletionLog, path: Path):
