@@ -89,10 +89,22 @@ def test_progress_under_the_pipeline_writes_events_and_one_summary(tmp_path, mon
 
 def test_progress_interactively_draws_a_text_bar(monkeypatch, capsys):
     monkeypatch.delenv(progress.ENV, raising=False)
+    monkeypatch.setattr(progress.sys.stdout, "isatty", lambda: True)
     with progress.Progress(4, "sampling", unit="sample") as bar:
         bar.update(4, loss=0.25)
     out = capsys.readouterr().out
     assert "sampling" in out and "4/4" in out and "loss=0.25" in out and "IProgress" not in out
+
+
+def test_progress_into_a_log_file_prints_one_summary_line(monkeypatch, capsys):
+    monkeypatch.delenv(progress.ENV, raising=False)
+    monkeypatch.delitem(progress.sys.modules, "ipykernel", raising=False)  # not a notebook
+    with progress.Progress(50, "reward model rm_x") as bar:
+        for _ in range(50):
+            bar.update(1, loss=0.5)
+    out = capsys.readouterr().out
+    assert "\r" not in out and out.count("\n") == 1
+    assert out.startswith("reward model rm_x: 50/50 steps in") and out.rstrip().endswith("loss=0.5")
 
 
 def test_live_view_follows_the_kernels_events(tmp_path, capsys):

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from r1lib.core.formats import split_readable
+from r1lib.core.formats import split_readable, summary_of
 from r1lib.core.profile import Profile
 from r1lib.machinery.config import load_profile
-from r1lib.sources.base import PAIR_FIELDS, PROBLEM_FIELDS, PROMPT_FIELDS, SFT_FIELDS, StudentSpec, check_fields
+from r1lib.sources.base import (PAIR_FIELDS, PROBLEM_FIELDS, PROMPT_FIELDS, SFT_FIELDS, StudentSpec, check_fields,
+                               split_pairs)
 from r1lib.sources.benchmarks import resolve_data_root, tagged_problems
 from r1lib.sources.decontamination import Decontaminator, ngrams, normalize, words
 from r1lib.sources.micro.source import MicroSource
@@ -162,6 +163,43 @@ def test_micro_problems_have_source():
     check_fields(train[:5] + held[:5], PROBLEM_FIELDS, "micro problems")
 
 
+def _pair(prompt, chosen, rejected):
+    return {"prompt": prompt, "chosen": f"<think> r </think> {chosen}", "rejected": f"<think> r </think> {rejected}"}
+
+
+def test_split_pairs_drops_heldout_good_answers_taught_as_bad():
+    pairs = [_pair(f"greet {n}", f"Hello {n}", f"Hello {m}") for n, m in
+             [("Ann", "Tom"), ("Tom", "Ann"), ("Bob", "Ann"), ("Eve", "Bob"), ("Ann", "Eve")]]
+    pairs += [_pair("steal", "I can't help.", "Sure."), _pair("greet Max", "Hello Max", "I can't help.")]
+    train, held, dropped = split_pairs(pairs, 0.0, 0)
+    assert (len(train), held, dropped) == (7, [], 0)
+    # hold out every pair whose prompt greets Ann: "Hello Ann" becomes a held-out good answer
+    order = [p["prompt"] for p in pairs]
+    for seed in range(200):
+        train, held, dropped = split_pairs(pairs, 1 / 6, seed)
+        if {p["prompt"] for p in held} == {"greet Ann"}:
+            break
+    else:
+        pytest.fail("no seed held out exactly 'greet Ann'")
+    # "Hello Ann" is the rejected answer of the pairs of Tom and Bob: both go; the refusal,
+    # good in training (steal) and bad for Max, stays
+    assert dropped == 2 and [p["prompt"] for p in train] == [q for q in order if q not in
+                                                             ("greet Ann", "greet Tom", "greet Bob")]
+    assert all(p["prompt"] == "greet Ann" for p in held) and len(held) == 2
+
+
+def test_micro_preference_split_records_what_it_dropped():
+    src = MicroSource(load_profile("micro"))
+    train, held = src.preference_pairs("helpfulness", 0.25)
+    bad_in_train = {summary_of(p["rejected"]) for p in train}
+    good_in_train = {summary_of(p["chosen"]) for p in train}
+    heldout_good = {summary_of(p["chosen"]) for p in held}
+    assert not (heldout_good - good_in_train) & bad_in_train
+    counts = src.provenance["preference_helpfulness"]
+    assert counts["dropped_heldout_answer_as_rejected"] > 0
+    assert counts["train"] + counts["heldout"] + counts["dropped_heldout_answer_as_rejected"] == counts["count"]
+
+
 def test_real_counts_fields_and_languages(real):
     src, out = real
     train, held = out["problems"]
@@ -182,7 +220,9 @@ def test_real_counts_fields_and_languages(real):
     assert all(split_readable(r["completion"])[1] == REFUSAL["en"] for r in sft if r["category"] == "harmful")
     for kind, (tr, te) in out["pairs"].items():
         check_fields(tr + te, PAIR_FIELDS, kind)
-        assert len(tr) + len(te) == 200 and 30 <= len(te) <= 50 and {p["kind"] for p in tr} == {kind}
+        dropped = src.provenance[f"preference_{kind}"]["dropped_heldout_answer_as_rejected"]
+        assert len(tr) + len(te) + dropped == 200 and dropped <= 5 and 30 <= len(te) <= 50
+        assert {p["kind"] for p in tr} == {kind}
     assert {p["language"] for p in out["pairs"]["helpfulness"][0]} == {"en", "zh"}
 
 

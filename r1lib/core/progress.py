@@ -1,6 +1,7 @@
 """Progress of long loops (training steps, sampling batches), seen where the user is looking.
 
-Run interactively, a loop shows a plain-text tqdm bar in its notebook cell. Run by the pipeline
+Run interactively, a loop shows a plain-text tqdm bar in its notebook cell (or terminal); with
+its output going to a file, one summary line when it ends. Run by the pipeline
 (``python -m r1lib``), the pipeline sets ``$R1_PROGRESS`` to a JSON-lines file: each loop then
 appends events there (at most every ``min_interval`` seconds) and the pipeline draws them as
 live bars in the terminal (:mod:`r1lib.machinery.pipeline`), while the executed notebook gets one
@@ -44,7 +45,10 @@ class Progress:
         self.min_interval = min_interval
         self.events = os.environ.get(ENV)
         self.id = uuid.uuid4().hex[:8]
-        self.bar = None if self.events else tqdm(
+        # a bar only where someone watches it redraw: a terminal or a notebook cell; a log file
+        # (a script's redirected output) gets the one summary line instead of \r-redraws
+        self.summary = bool(self.events) or not (sys.stdout.isatty() or "ipykernel" in sys.modules)
+        self.bar = None if self.summary else tqdm(
             total=total, desc=desc, unit=unit, initial=initial, file=sys.stdout, ascii=True,
             mininterval=min_interval, dynamic_ncols=False, ncols=100)
         self._emit(force=True)
@@ -68,7 +72,8 @@ class Progress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-        elif self.events:
+        elif self.summary:
+            self.summary = False
             self._emit(force=True, done=True)
             el = time.perf_counter() - self.t0
             done = self.n - self.start

@@ -13,8 +13,9 @@ method                          records (plain dicts; every field a string unles
 ``non_reasoning_sft()``         ``{id, prompt, completion, category, language, expected}``;
                                 categories ``self_cognition``, ``writing``, ``factual_qa``,
                                 ``general_instruction``, ``harmful`` (a refusal)
-``preference_pairs(kind, f)``   ``(train, heldout)`` split by prompt: ``{id, prompt, chosen,
-                                rejected, kind, source, language}``
+``preference_pairs(kind, f)``   ``(train, heldout)`` split by prompt (:func:`split_pairs`: no
+                                training pair rejects a held-out good answer): ``{id, prompt,
+                                chosen, rejected, kind, source, language}``
 ``general_prompts(n, h, p)``    ``{id, prompt, category, language, expected}``; ``category``
                                 ``harmful`` (a refusal is the correct response, ``expected``
                                 None) or a benign one (help; ``expected`` a string the summary
@@ -40,6 +41,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
+from r1lib.core.formats import summary_of
 from r1lib.core.profile import Profile
 from r1lib.core.records import sha256_file
 
@@ -97,6 +99,38 @@ def split(records: list[dict], test_frac: float, seed: int,
     train = [r for k, r in zip(keys, records) if k not in test_keys]
     test = [r for k, r in zip(keys, records) if k in test_keys]
     return train, test
+
+
+def split_pairs(pairs: list[dict], test_frac: float, seed: int) -> tuple[list[dict], list[dict], int]:
+    """Preference pairs split by prompt (:func:`split`), then without the training pairs that
+    would teach the held-out set's answers as bad.
+
+    A held-out prompt's good answer can be the *rejected* answer of a training pair (the micro
+    world's wrong-target writing: "Hello Ann, ..." is the good greeting to Ann and the wrong
+    one to Tom). Where training never also calls that answer good, the reward model learns to
+    score that sentence down, and held-out accuracy on it falls below chance (0.217 on the
+    2026-12-03 helpfulness RM): it then measures a memorised, flipped label, not a preference.
+    Such training pairs are dropped; answers that training also prefers somewhere (a refusal,
+    an identity line) stay, so the RM still learns when they are wrong. Answers are compared
+    by their summary (:func:`r1lib.core.formats.summary_of`), what a helpfulness RM reads.
+
+    Args:
+        pairs: ``{prompt, chosen, rejected, ...}`` dicts.
+        test_frac: share of prompts held out, in ``[0, 1]``.
+        seed: the split's seed.
+
+    Returns:
+        ``(train, heldout, dropped)``: the lists in input order, and how many training pairs
+        were dropped.
+
+    Raises:
+        ValueError: ``test_frac`` outside ``[0, 1]``.
+    """
+    train, test = split(pairs, test_frac, seed, group_by="prompt")
+    good_in_train = {summary_of(p["chosen"]) for p in train}
+    leaked = {summary_of(p["chosen"]) for p in test} - good_in_train
+    kept = [p for p in train if summary_of(p["rejected"]) not in leaked]
+    return kept, test, len(train) - len(kept)
 
 
 def check_fields(records: list[dict], fields: tuple[str, ...], where: str) -> list[dict]:

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from r1lib.core.formats import SUMMARY, readable
 from r1lib.core.records import iter_jsonl
-from r1lib.sources.base import PREFERENCE_KINDS, DataSource, StudentSpec, split
+from r1lib.sources.base import PREFERENCE_KINDS, DataSource, StudentSpec, split, split_pairs
 from r1lib.sources.benchmarks import BENCHMARKS, DATA_ROOT_ENV, easy_enough, resolve_data_root, tagged_problems
 from r1lib.sources.decontamination import Decontaminator
 
@@ -385,8 +385,9 @@ class RealSource(DataSource):
         if limit is not None and limit < len(pairs):
             keep = set(random.Random(f"{kind}-{self.seed}").sample(range(len(pairs)), limit))
             pairs = [p for i, p in enumerate(pairs) if i in keep]
-        train, test = split(pairs, test_frac, self.seed, group_by="prompt")
+        train, test, dropped = split_pairs(pairs, test_frac, self.seed)
         self._from_files(f"preference_{kind}", paths, pairs, train=len(train), heldout=len(test),
+                         dropped_heldout_answer_as_rejected=dropped,
                          zh=sum(p["language"] == "zh" for p in pairs), decontamination=dec, **counts)
         return train, test
 

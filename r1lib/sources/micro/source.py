@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from r1lib.sources.base import PREFERENCE_KINDS, DataSource, StudentSpec, split
+from r1lib.sources.base import PREFERENCE_KINDS, DataSource, StudentSpec, split_pairs
 from r1lib.sources.micro import general, world
 
 
@@ -54,16 +54,17 @@ class MicroSource(DataSource):
         return out
 
     def preference_pairs(self, kind: str, test_frac: float) -> tuple[list[dict], list[dict]]:
-        """``general.preference_pairs`` split by prompt."""
+        """``general.preference_pairs`` split by prompt (:func:`r1lib.sources.base.split_pairs`)."""
         if kind not in PREFERENCE_KINDS:
             raise ValueError(f"unknown reward model {kind!r}; known: {list(PREFERENCE_KINDS)}")
         ident = self.profile.data.identity
         pairs = general.preference_pairs(random.Random(f"{kind}-{self.seed}"), self.profile.data.micro.preference_pairs,
                                          kind, name=ident.name, author=ident.author)
         pairs = [{**p, "language": p.get("language", "en")} for p in pairs]
-        train, test = split(pairs, test_frac, self.seed, group_by="prompt")
+        train, test, dropped = split_pairs(pairs, test_frac, self.seed)
         self._from_generator(f"preference_{kind}", "r1lib.sources.micro.general.preference_pairs",
-                             f"{kind}-{self.seed}", pairs, train=len(train), heldout=len(test))
+                             f"{kind}-{self.seed}", pairs, train=len(train), heldout=len(test),
+                             dropped_heldout_answer_as_rejected=dropped)
         return train, test
 
     def general_prompts(self, n: int, harmful_share: float, purpose: str) -> list[dict]:
