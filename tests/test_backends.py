@@ -196,7 +196,36 @@ def test_runtime_defaults_are_the_cpu_path():
                                                                 "gradient_checkpointing": False}
 
 
-def test_cpu_autocast_reaches_every_trainer_on_the_cpu_only(tmp_path):
+@pytest.fixture
+def bf16_cpu(monkeypatch):
+    """A CPU with native bf16 (avx512_bf16), whatever this machine has."""
+    monkeypatch.setattr(backends, "cpu_has_bf16", lambda: True)
+
+
+def test_cpu_has_bf16_reads_the_instruction_flags(tmp_path):
+    avx2, bf16 = tmp_path / "avx2", tmp_path / "bf16"
+    avx2.write_text("processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 avx2 avx512f\n")
+    bf16.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16\n")
+    assert not backends.cpu_has_bf16(str(avx2)) and backends.cpu_has_bf16(str(bf16))
+    assert not backends.cpu_has_bf16(str(tmp_path / "missing"))  # not Linux: no autocast
+
+
+def test_cpu_autocast_without_bf16_runs_fp32_with_one_warning(tmp_path, monkeypatch):
+    monkeypatch.setattr(backends, "cpu_has_bf16", lambda: False)
+    backends._warn_no_bf16.cache_clear()
+    rt = RuntimeConfig(cpu_autocast=True)
+    with pytest.warns(backends.AutocastIgnoredWarning, match="no bf16 instructions"):
+        assert backends.grpo_runtime_args(rt, cuda=False)["bf16"] is False
+    backends.use(load_profile("smoke", {"runtime": {"cpu_autocast": True}}))
+    try:
+        assert not _common_args(2, 1e-5, tmp_path, 0, 2)["bf16"] and not backends.cpu_autocast()
+    finally:
+        backends.use(load_profile("smoke"))
+        backends._warn_no_bf16.cache_clear()
+    assert not backends.cpu_autocast(RuntimeConfig())  # off: no check, no warning
+
+
+def test_cpu_autocast_reaches_every_trainer_on_the_cpu_only(tmp_path, bf16_cpu):
     rt = RuntimeConfig(cpu_autocast=True)
     assert backends.grpo_runtime_args(rt, cuda=False)["bf16"] is True
     assert backends.grpo_runtime_args(RuntimeConfig(dtype="float32", cpu_autocast=True), cuda=True)["bf16"] is False
@@ -325,7 +354,7 @@ def test_unsloth_loading_wiring(base_dir, monkeypatch):
     assert calls["patch"] == ["GRPO"]
 
 
-def test_cpu_autocast_samples_in_bf16(base_dir):
+def test_cpu_autocast_samples_in_bf16(base_dir, bf16_cpu):
     """With runtime.cpu_autocast, generate runs under bf16 autocast: the logits of each step come
     from bf16 matmuls, so greedy continuations keep their shape and the model its fp32 weights."""
     from r1lib.recipe.generation import sample

@@ -44,6 +44,11 @@ def test_the_real_model_runs_00_01_02(smol_run):
     assert "quantization_config" not in cfg  # saved dequantized: later stages load a plain checkpoint
     tok = json.loads((run_dir / "00_base_model" / "checkpoint" / "tokenizer_config.json").read_text())
     assert tok["eos_token"] == "<|im_end|>"  # the GGUF header's, not transformers' converted <|im_start|>
+    # BPE ignores this cleanup, with a warning at every later load of a checkpoint that has it on
+    assert tok["clean_up_tokenization_spaces"] is False
+    for st in STAGES[1:]:
+        saved = json.loads((run_dir / st / "checkpoint" / "tokenizer_config.json").read_text())
+        assert saved["clean_up_tokenization_spaces"] is False, st
     assert recs["01_r1_zero_grpo"]["metrics"]["grpo_steps"] == 2
     assert recs["02_cold_start"]["metrics"]["examples"] >= 1
 

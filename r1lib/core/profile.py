@@ -478,7 +478,8 @@ class RuntimeConfig(_Section):
     gradient_checkpointing: bool = False  # Unsloth's "unsloth" offloaded variant when on
     cpu_autocast: bool = False            # training on a CPU: bf16 autocast over fp32 weights (the
                                           # Trainer's bf16=True; updates stay fp32). For CPUs with
-                                          # avx512_bf16, where it speeds real models' training
+                                          # avx512_bf16 / amx_bf16, where it speeds real models'
+                                          # training; ignored, with a warning, on others (27x slower)
     # --- generation for evaluation, rejection sampling and distillation ---
     generation: Literal["hf", "vllm"] = "hf"  # vllm: LLM.generate with SamplingParams(n=k)
     gpu_memory_utilization: float = Field(0.5, gt=0, le=0.95)  # vLLM's share of the GPU

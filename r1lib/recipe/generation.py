@@ -99,7 +99,7 @@ def sample(model, tok, prompts: list[str], n: int = 1, temperature: float = 0.6,
     device = next(model.parameters()).device
     # runtime.cpu_autocast: bf16 matmuls over the fp32 weights (SmolLM2-135M: prefill 3.3x, decoding
     # 1.3x faster on an avx512_bf16 CPU, benchmarks/results/smollm2_2026-12-02); samples differ from fp32's
-    autocast = device.type == "cpu" and backends.current().runtime.cpu_autocast
+    autocast = device.type == "cpu" and backends.cpu_autocast()  # only on a CPU with native bf16
     torch.manual_seed(seed)
     eos = [tok.eos_token_id]
     bar = Progress(len(prompts) * n, "sampling", unit="sample") if len(order) > per_call else None

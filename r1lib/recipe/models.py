@@ -128,8 +128,11 @@ def load_tokenizer(path: str | Path):
     path = Path(path)
     if gguf is not None:
         # the converter sets clean_up_tokenization_spaces, which BPE ignores (with a warning at
-        # every load): off, as SmolLM2's own hub tokenizer has it
+        # every load of a folder it is saved into): off, as SmolLM2's own hub tokenizer has it.
+        # The keyword alone does not stick (transformers 5.17 keeps True): set the attribute,
+        # so the checkpoints stage 00 and later stages save carry False
         tok = AutoTokenizer.from_pretrained(gguf[0], gguf_file=gguf[1], clean_up_tokenization_spaces=False)
+        tok.clean_up_tokenization_spaces = False
         _gguf_special_tokens(tok, Path(gguf[0]) / gguf[1])
     elif (path / "tokenizer.json").exists() and (path / "r1lib_tokenizer").exists():
         tok = PreTrainedTokenizerFast.from_pretrained(str(path))

@@ -254,7 +254,7 @@ def _common_args(cfg_steps: int, lr: float, out: Path, seed: int, save_steps: in
         logging_steps=1 if cfg_steps <= 400 else 10, save_strategy="steps",
         save_steps=save_steps, save_total_limit=1, report_to=[], disable_tqdm=True,
         use_cpu=not torch.cuda.is_available(), dataloader_num_workers=0,
-        bf16=not torch.cuda.is_available() and backends.current().runtime.cpu_autocast,  # fp32 weights
+        bf16=not torch.cuda.is_available() and backends.cpu_autocast(),  # fp32 weights
         ddp_find_unused_parameters=False,  # every parameter takes part in each forward (launched runs)
     )
 
@@ -399,7 +399,8 @@ def grpo_args(cfg: GRPOConfig, out: Path, seed: int, runtime: RuntimeConfig | No
         **grpo_variants.trl_kwargs(cfg),
         reward_weights=cfg.reward_weights,
         lr_scheduler_type="constant", warmup_steps=0, log_completions=False,
-        cache_implementation=cpu_cache("cuda" if torch.cuda.is_available() else "cpu", n_params, rt.cpu_autocast),
+        cache_implementation=cpu_cache("cuda" if torch.cuda.is_available() else "cpu", n_params,
+                                        backends.cpu_autocast(rt)),
     )
 
 
