@@ -11,9 +11,9 @@ the 7th digit at step 40, and end in different R1-Zero policies). This runs the 
 given environment variables: torch's ``ATEN_CPU_CAPABILITY``, MKL's ``MKL_CBWR``, oneDNN's
 ``ONEDNN_MAX_CPU_ISA`` choose which vector kernels run), stops it after ``--steps`` optimizer
 steps, and prints the first logged step whose loss differs from the reference, with the CPU
-and the kernels torch picked. Two machines whose lines agree on every step under the same
-variables compute the same study. Seconds per step come from the run's own log (compare
-them on one machine only).
+and the vector kernels the stage's torch used (its manifest's ``hardware.cpu_capability``).
+Two machines whose lines agree on every step under the same variables compute the same study.
+Seconds per step come from the run's own log (compare them on one machine only).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import signal
 import subprocess
@@ -30,19 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
+from r1lib.engine.backends import cpu_info
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _losses(path: Path) -> dict[int, float]:
@@ -88,6 +77,8 @@ def probe(steps: int, reference: Path, env: dict[str, str], timeout_s: float = 1
             proc.wait()
     got = _losses(metrics)
     rows = [json.loads(x) for x in metrics.read_text().splitlines()] if metrics.exists() else []
+    manifest = run_dir / "manifest.json"  # written by the stage's process, under ``env``
+    hw = json.loads(manifest.read_text())["hardware"] if manifest.exists() else {}
     shutil.rmtree(run_dir, ignore_errors=True)
     common = sorted(s for s in got if s in ref and s <= steps)
     first = next((s for s in common if got[s] != ref[s]), None)
@@ -96,7 +87,7 @@ def probe(steps: int, reference: Path, env: dict[str, str], timeout_s: float = 1
     s_per_step = None
     if len(el) > 1 and len(common) > 1:
         s_per_step = round((el[-1] - el[0]) / (common[-1] - common[0]), 4)
-    return {"cpu": _cpu(), "capability": torch.backends.cpu.get_cpu_capability(),  # the default here
+    return {"cpu": cpu_info()["model"], "capability": hw.get("cpu_capability"),  # the stage's, under env
             "env": env, "steps": common[-1] if common else 0, "first_diff": first, "max_rel_diff": rel,
             "s_per_step": s_per_step, "losses": {s: got[s] for s in common}}
 

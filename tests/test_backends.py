@@ -13,6 +13,7 @@ from r1lib.engine import backends
 from r1lib.engine import launcher as launch
 from r1lib.core.paths import REPO_ROOT
 from r1lib.machinery.config import ConfigError, load_profile, stage_hash
+from r1lib.machinery.rundir import write_manifest
 from r1lib.core.profile import RuntimeConfig
 from r1lib.recipe.training import _common_args, grpo_args
 
@@ -207,7 +208,17 @@ def test_cpu_has_bf16_reads_the_instruction_flags(tmp_path):
     avx2.write_text("processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 avx2 avx512f\n")
     bf16.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16\n")
     assert not backends.cpu_has_bf16(str(avx2)) and backends.cpu_has_bf16(str(bf16))
+    assert backends.cpu_info(str(avx2)) == {"model": "AMD EPYC", "flags": ("fpu", "sse2", "avx2", "avx512f")}
+    assert backends.cpu_info(str(bf16))["model"] is None
     assert not backends.cpu_has_bf16(str(tmp_path / "missing"))  # not Linux: no autocast
+    assert backends.cpu_info(str(tmp_path / "missing")) == {"model": None, "flags": ()}
+
+
+def test_manifest_records_the_cpu_type(tmp_path):
+    hw = write_manifest(tmp_path, load_profile("smoke"))["hardware"]
+    assert hw["cpu"] == backends.cpu_info()["model"] and hw["cpu_bf16"] == backends.cpu_has_bf16()
+    assert hw["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    assert json.loads((tmp_path / "manifest.json").read_text())["hardware"] == hw
 
 
 def test_cpu_autocast_without_bf16_runs_fp32_with_one_warning(tmp_path, monkeypatch):

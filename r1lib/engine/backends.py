@@ -93,15 +93,25 @@ CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
 @functools.cache
-def cpu_has_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
-    """Whether this CPU multiplies bf16 natively (one of :data:`CPU_BF16_FLAGS`); False where
-    ``cpuinfo`` cannot be read (not Linux)."""
+def cpu_info(cpuinfo: str = "/proc/cpuinfo") -> dict:
+    """This CPU's model name and instruction-set flags, from Linux's ``cpuinfo``: ``{"model":
+    str or None, "flags": tuple of str}``; ``{"model": None, "flags": ()}`` where it cannot be
+    read (not Linux). The CPU type decides a micro run's numbers (README, "Measured"), so the
+    manifest records it."""
     try:
-        flags = next((line.split(":", 1)[1].split() for line in Path(cpuinfo).read_text().splitlines()
-                      if line.startswith("flags")), [])
+        lines = Path(cpuinfo).read_text().splitlines()
     except OSError:
-        return False
-    return any(f in flags for f in CPU_BF16_FLAGS)
+        return {"model": None, "flags": ()}
+    def field(name: str) -> str | None:  # the first processor's line ``name : value``
+        return next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith(name)), None)
+
+    return {"model": field("model name"), "flags": tuple((field("flags") or "").split())}
+
+
+def cpu_has_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether this CPU multiplies bf16 natively (one of :data:`CPU_BF16_FLAGS` in
+    :func:`cpu_info`); False where ``cpuinfo`` cannot be read."""
+    return any(f in cpu_info(cpuinfo)["flags"] for f in CPU_BF16_FLAGS)
 
 
 class AutocastIgnoredWarning(UserWarning):

@@ -69,6 +69,9 @@ def write_manifest(run_dir: Path, profile: Profile) -> dict:
         "python": platform.python_version(),
         "hardware": {
             "machine": platform.machine(), "cpus": os.cpu_count(),
+            "cpu": backends.cpu_info()["model"],  # the CPU type decides a micro run's numbers
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # ATen's vector kernels
+            "cpu_bf16": backends.cpu_has_bf16(),
             "torch_threads": torch.get_num_threads(),
             "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         },
