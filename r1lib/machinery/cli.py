@@ -1,4 +1,4 @@
-"""The ``r1`` command: ``r1 report RUN_DIR`` and ``r1 preflight --profile P [--stage S]``."""
+"""The ``r1`` command: ``r1 report RUN_DIR``, ``r1 claims RUN_DIR`` and ``r1 preflight --profile P [--stage S]``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from r1lib.machinery.config import load_profile
 from r1lib.machinery.pipeline import parse_sets
 from r1lib.machinery.report import write_report
 from r1lib.machinery.rundir import default_run_dir, read_stage
-from r1lib.recipe import preflight, templates
+from r1lib.recipe import claims, preflight, templates
 from r1lib.recipe.models import use_prompt_format
 
 PREFLIGHT_STAGES = {  # RL stage -> (the stage whose checkpoint it starts from, its GRPO section,
@@ -57,13 +57,16 @@ def stage_preflight(profile_name: str, stage: str, run_dir: str | None = None,
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``r1 report RUN_DIR [--out FILE]`` | ``r1 preflight [--profile P] [--stage S] [--run-dir D]
+    """``r1 report RUN_DIR [--out FILE]`` | ``r1 claims RUN_DIR`` (the study's bars, exit 1 when
+    one is not held: :mod:`r1lib.recipe.claims`) | ``r1 preflight [--profile P] [--stage S] [--run-dir D]
     [--prompts N] [--set K=V]`` (prints one JSON line per stage)."""
     ap = argparse.ArgumentParser(prog="r1", description="r1-repro commands")
     sub = ap.add_subparsers(dest="command", required=True)
     rp = sub.add_parser("report", help="write results/<run>/report.html from a run's files")
     rp.add_argument("run_dir")
     rp.add_argument("--out", default=None)
+    cl = sub.add_parser("claims", help="check a micro run against the study's bars (exit 1 if one fails)")
+    cl.add_argument("run_dir")
     pf = sub.add_parser("preflight", help="sample an RL stage's starting policy: is there a GRPO signal?")
     pf.add_argument("--profile", default="micro")
     pf.add_argument("--stage", action="append", default=None, choices=list(PREFLIGHT_STAGES),
@@ -75,6 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     if a.command == "report":
         print(write_report(a.run_dir, a.out))
         return 0
+    if a.command == "claims":
+        try:
+            results = claims.check(a.run_dir)
+        except FileNotFoundError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print(claims.format_table(results))
+        return 0 if all(r.held for r in results) else 1
     overrides = parse_sets(a.set)
     stages = a.stage or list(PREFLIGHT_STAGES)
     for st in stages:
