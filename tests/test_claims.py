@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from r1lib.machinery import cli
+from r1lib.machinery.report import build_report
 from r1lib.recipe import claims
 
 COMMITTED = Path(__file__).resolve().parent.parent / "results" / "micro"
@@ -98,3 +99,15 @@ def test_the_committed_micro_study_holds_every_claim():
     """The published reference study (results/micro) meets every bar it is published with."""
     res = claims.check(COMMITTED)
     assert [(r.name, r.value) for r in res if not r.held] == []
+
+
+def test_the_report_of_a_micro_run_lists_its_bars(tmp_path):
+    page = build_report(COMMITTED)
+    assert "The study's bars" in page and f"{len(claims.CLAIMS)} of {len(claims.CLAIMS)} held" in page
+    run = _run(tmp_path, _set_pass1("student_rl", _committed_pass1("student_distilled")))
+    manifest = json.loads((COMMITTED / "manifest.json").read_text())
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    page = build_report(run)
+    assert f"{len(claims.CLAIMS) - 1} of {len(claims.CLAIMS)} held" in page and "NOT HELD" in page
+    (run / "manifest.json").write_text(json.dumps({**manifest, "profile": "smoke"}))
+    assert "The study's bars" not in build_report(run)  # the bars are the micro study's

@@ -2,7 +2,8 @@
 
 It holds the manifest (profile, git sha, packages, hardware), each stage's status and wall
 time, the evaluation tables of ``07_evaluation/stage.json`` (pass@1 with its 95 % bootstrap
-interval, cons@k, mixing, general-prompt columns), every figure of every stage (PNG, embedded as
+interval, cons@k, mixing, general-prompt columns), on a ``micro`` run the study's bars
+(:mod:`r1lib.recipe.claims`), every figure of every stage (PNG, embedded as
 data URIs, so the page needs no other file), the aha episodes of ``08_aha_moment`` and the GRPO
 variants table of ``09_grpo_variants`` with its claims. It is
 built from the run's files alone::
@@ -27,6 +28,7 @@ import pandas as pd
 from r1lib.core.timing import PHASES
 from r1lib.machinery.config import STAGES
 from r1lib.machinery.rundir import read_stage
+from r1lib.recipe import claims
 
 __all__ = ["build_report", "write_report", "main"]
 
@@ -105,6 +107,20 @@ def _variants(run_dir: Path) -> str:
             + f"<h3>Published claims, checked here</h3><ul>{claims}</ul>")
 
 
+def _claims(run_dir: Path, profile: str) -> str:
+    """The micro study's bars (:mod:`r1lib.recipe.claims`), one row each, on a run of the
+    ``micro`` profile; nothing on other profiles (the bars are the micro study's)."""
+    if profile != "micro":
+        return ""
+    res = claims.check(run_dir)
+    df = pd.DataFrame([{"claim": r.name, "paper": r.source,
+                        "value": "missing" if r.value is None else f"{r.value:.4f}",
+                        "bar": f"{r.op} {r.bar:g}", "": "held" if r.held else "NOT HELD"} for r in res])
+    held = sum(r.held for r in res)
+    return (f"<h2>The study's bars</h2><p>{held} of {len(res)} held (<code>r1 claims</code>).</p>"
+            + df.to_html(border=0, index=False, escape=True))
+
+
 def _episodes(run_dir: Path) -> str:
     path = run_dir / "08_aha_moment" / "aha_episodes.jsonl"
     if not path.exists():
@@ -170,10 +186,12 @@ def build_report(run_dir: str | Path) -> str:
 <body data-images="pending">
 <h1>r1-repro run report: <code>{esc['profile']}</code></h1>
 <p class="meta">seed {m.get('seed')} · git {esc['git_sha'][:12]} · written {esc['written']}
-· Python {esc['python']} · {hw.get('cpus', '?')} CPUs, CUDA {html.escape(str(hw.get('cuda')))}<br>
+· Python {esc['python']} · {hw.get('cpus', '?')} CPUs ({html.escape(str(hw.get('cpu', '?')))}),
+CUDA {html.escape(str(hw.get('cuda')))}<br>
 {html.escape(packages)}</p>
 <h2>Stages</h2>{_stage_table(stages)}
 <h2>Evaluation (07)</h2>{summary_table}
+{_claims(run_dir, m.get('profile', ''))}
 <h2>Figures</h2>{''.join(figures)}
 <h2>Aha moment (08)</h2>{aha_line}{_episodes(run_dir)}
 <h2>GRPO variants (09)</h2>{_variants(run_dir)}
