@@ -98,6 +98,9 @@ def _variants(run_dir: Path) -> str:
         return "<p>No GRPO variants study (09_grpo_variants) in this run.</p>"
     df = pd.DataFrame(m["variants"]).set_index("variant")
     df["pass@1_ci95"] = df["pass@1_ci95"].map(lambda ci: f"[{ci[0]:.3f}, {ci[1]:.3f}]")
+    for c in ("grpo_steps", "rollout_tokens"):  # counts (means over seeds): no decimals
+        if c in df:
+            df[c] = df[c].map(lambda v: f"{v:,.0f}")
     cols = [c for c in ("seeds", "pass@1", "pass@1_ci95", "cons@k", "grpo_steps", "rollout_tokens", "s_per_step",
                         "final_entropy", "final_length_correct", "final_length_incorrect") if c in df]
     budget = m.get("budget", {})
