@@ -90,7 +90,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("base greedy accuracy ≥ 0.10", "§2.2.4", lambda m: float(m["00_base_model"]["greedy_acc"]), ">=", 0.10),
     Claim("base greedy accuracy ≤ 0.50", "§2.2.4", lambda m: float(m["00_base_model"]["greedy_acc"]), "<=", 0.50),
     Claim("r1_zero − base pass@1", "§2.2.4, Table 2", lambda m: _p1(m, "r1_zero") - _p1(m, "base"), ">=", 0.25),
-    Claim("r1_zero cons@16 − pass@1", "Table 2 (cons@64 > pass@1)",
+    Claim("r1_zero cons@k − pass@1", "Table 2 (cons@64 > pass@1)",
           lambda m: float(_row(m, "r1_zero")["cons@k"]) - _p1(m, "r1_zero"), ">", 0.0),
     Claim("reasoning_rl steps to R1-Zero's final pass@1, share of R1-Zero's steps", "§2.3.1",
           _steps_to_final_share, "<=", 0.5),
