@@ -45,6 +45,16 @@ def test_reward_weights_must_match(tmp_path):
         load_profile(str(p))
 
 
+@pytest.mark.parametrize("key", ["grpo", "reasoning_rl.grpo"])
+def test_rl_stages_whose_probes_later_stages_read_must_probe(key):
+    # 03 reads R1-Zero's (01's) final held-out probe as its target, and counts its own steps to it
+    section = {"probe_problems": 0}
+    over = {"grpo": section} if key == "grpo" else {"reasoning_rl": {"grpo": section}}
+    with pytest.raises(ConfigError, match=rf"{key.replace('.', '[.]')}[.]probe_problems must be >= 1"):
+        load_profile("micro", over)
+    load_profile("micro", {"all_scenario_rl": {"grpo": section}})  # 05's probes only draw a figure
+
+
 def test_unknown_benchmark(tmp_path):
     p = write(tmp_path, "name: x\nevaluation:\n  benchmarks: {gsm9k: {k: 1}}\n")
     with pytest.raises(ConfigError, match="gsm9k"):

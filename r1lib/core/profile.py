@@ -591,6 +591,11 @@ class Profile(_Section):
             raise ValueError("evaluation.max_prompt_tokens must be below model.max_positions")
         if self.runtime.load_in_4bit and self.model.backend != "unsloth":
             raise ValueError("runtime.load_in_4bit needs model.backend: unsloth")
+        for key, g in (("grpo", self.grpo), ("reasoning_rl.grpo", self.reasoning_rl.grpo)):
+            if g.probe_problems < 1:  # R1-Zero's final probe is 03's target; 03's probes count its steps
+                raise ValueError(f"{key}.probe_problems must be >= 1: stage 03 compares the held-out probes of "
+                                 "01 (R1-Zero's final pass@1, also plotted by 08) and of 03 (the steps to reach "
+                                 "it); to make them cheaper, lower probe_problems or probe_k, or raise probe_every")
         return self
 
 
