@@ -22,6 +22,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from r1lib.core.records import read_jsonl  # noqa: E402
+from r1lib.machinery.config import load_profile  # noqa: E402
 from r1lib.recipe.evaluation import evaluate_benchmark  # noqa: E402
 from r1lib.recipe.models import load_policy  # noqa: E402
 
@@ -34,12 +35,13 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=16)
     ap.add_argument("--max-new-tokens", type=int, default=96)
     a = ap.parse_args()
+    ev = load_profile("micro").evaluation  # stage 07's temperature, top-p and prompt budget
     model, tok = load_policy(a.checkpoint)
     recs = read_jsonl(a.problems)
     for bs in map(int, a.sizes.split(",")):
         t = time.perf_counter()
-        row, _ = evaluate_benchmark(model, tok, "checkpoint", "micro_test", recs, a.k, a.max_new_tokens, 0.6, 0.95,
-                                    bs, 384, seed=0)
+        row, _ = evaluate_benchmark(model, tok, "checkpoint", "micro_test", recs, a.k, a.max_new_tokens,
+                                    ev.temperature, ev.top_p, bs, ev.max_prompt_tokens, seed=0)
         print(json.dumps({"batch_size": bs, "s": round(time.perf_counter() - t, 2), "threads": torch.get_num_threads(),
                           "pass@1": row["pass@1"], "mean_length": row["mean_length"]}), flush=True)
 

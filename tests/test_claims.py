@@ -8,6 +8,7 @@ import pytest
 
 from r1lib.machinery import cli
 from r1lib.machinery.report import build_report
+from r1lib.machinery.rundir import complete_metrics
 from r1lib.recipe import claims
 
 COMMITTED = Path(__file__).resolve().parent.parent / "results" / "micro"
@@ -40,6 +41,10 @@ def _committed_pass1(checkpoint):
     return next(r["pass@1"] for r in table if r["checkpoint"] == checkpoint and r["benchmark"] == "micro_test")
 
 
+def _check(run_dir):
+    return claims.check(complete_metrics(run_dir))
+
+
 def _by_name(results):
     return {r.name: r for r in results}
 
@@ -52,7 +57,7 @@ def _set_rm(value):
 
 
 def test_every_claim_reads_a_number_and_holds_on_a_good_run(tmp_path):
-    res = claims.check(_run(tmp_path, _set_rm(0.91)))
+    res = _check(_run(tmp_path, _set_rm(0.91)))
     assert len(res) == len(claims.CLAIMS) and all(r.value is not None for r in res)
     assert [r.name for r in res if not r.held] == []
     got = _by_name(res)
@@ -63,7 +68,7 @@ def test_every_claim_reads_a_number_and_holds_on_a_good_run(tmp_path):
 def test_a_value_past_its_bar_fails_that_claim_only(tmp_path):
     distilled = _committed_pass1("student_distilled")
     # student_rl 0.05 below the distilled student: the gap is under the 0.10 bar
-    res = _by_name(claims.check(_run(tmp_path, lambda st, m: (_set_rm(0.91)(st, m),
+    res = _by_name(_check(_run(tmp_path, lambda st, m: (_set_rm(0.91)(st, m),
                                                               _set_pass1("student_rl", distilled - 0.05)(st, m)))))
     failed = [n for n, r in res.items() if not r.held]
     assert failed == ["student_distilled − student_rl pass@1"]
@@ -74,14 +79,14 @@ def test_a_value_past_its_bar_fails_that_claim_only(tmp_path):
 def test_the_bar_itself_holds_and_just_below_fails(tmp_path):
     name = "helpfulness RM held-out pairwise accuracy"
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
-    assert _by_name(claims.check(_run(tmp_path / "a", _set_rm(0.9))))[name].held
-    assert not _by_name(claims.check(_run(tmp_path / "b", _set_rm(0.8999))))[name].held
+    assert _by_name(_check(_run(tmp_path / "a", _set_rm(0.9))))[name].held
+    assert not _by_name(_check(_run(tmp_path / "b", _set_rm(0.8999))))[name].held
 
 
 def test_a_missing_stage_is_reported_not_held(tmp_path):
     run = _run(tmp_path, _set_rm(0.91))
     shutil.rmtree(run / "05_all_scenario_rl")
-    res = _by_name(claims.check(run))
+    res = _by_name(_check(run))
     r = res["r1 refusal rate on harmful prompts"]
     assert not r.held and r.value is None and "05_all_scenario_rl" in r.missing
     assert res["base pass@1 ≥ 0.10"].held
@@ -90,14 +95,14 @@ def test_a_missing_stage_is_reported_not_held(tmp_path):
 
 def test_an_absent_run_dir_names_it(tmp_path, capsys):
     with pytest.raises(FileNotFoundError, match="nowhere"):
-        claims.check(tmp_path / "nowhere")
+        complete_metrics(tmp_path / "nowhere")
     assert cli.main(["claims", str(tmp_path / "nowhere")]) == 2
     assert "nowhere" in capsys.readouterr().err
 
 
 def test_the_committed_micro_study_holds_every_claim():
     """The published reference study (results/micro) meets every bar it is published with."""
-    res = claims.check(COMMITTED)
+    res = _check(COMMITTED)
     assert [(r.name, r.value) for r in res if not r.held] == []
 
 

@@ -12,7 +12,7 @@ from r1lib.engine import backends
 from r1lib.machinery.config import load_profile
 from r1lib.machinery.pipeline import parse_sets
 from r1lib.machinery.report import write_report
-from r1lib.machinery.rundir import default_run_dir, read_stage
+from r1lib.machinery.rundir import complete_metrics, default_run_dir, read_stage
 from r1lib.recipe import claims, preflight, templates
 from r1lib.recipe.models import use_prompt_format
 
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if a.command == "claims":
         try:
-            results = claims.check(a.run_dir)
+            results = claims.check(complete_metrics(a.run_dir))
         except FileNotFoundError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

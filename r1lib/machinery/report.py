@@ -27,7 +27,7 @@ import pandas as pd
 
 from r1lib.core.timing import PHASES
 from r1lib.machinery.config import STAGES
-from r1lib.machinery.rundir import read_stage
+from r1lib.machinery.rundir import complete_metrics, read_stage
 from r1lib.recipe import claims
 
 __all__ = ["build_report", "write_report", "main"]
@@ -104,10 +104,10 @@ def _variants(run_dir: Path) -> str:
     cols = [c for c in ("seeds", "pass@1", "pass@1_ci95", "cons@k", "grpo_steps", "rollout_tokens", "s_per_step",
                         "final_entropy", "final_length_correct", "final_length_incorrect") if c in df]
     budget = m.get("budget", {})
-    claims = "".join(f"<li>{html.escape(c['sentence'])}</li>" for c in m.get("claims", []))
+    sentences = "".join(f"<li>{html.escape(c['sentence'])}</li>" for c in m.get("claims", []))
     return (f"<p>Every variant from the base at {budget.get('rollout_tokens', '?'):,} rollout tokens "
             f"({budget.get('flops', float('nan')):.3g} FLOPs) per run.</p>" + _table(df[cols])
-            + f"<h3>Published claims, checked here</h3><ul>{claims}</ul>")
+            + f"<h3>Published claims, checked here</h3><ul>{sentences}</ul>")
 
 
 def _claims(run_dir: Path, profile: str) -> str:
@@ -115,7 +115,7 @@ def _claims(run_dir: Path, profile: str) -> str:
     ``micro`` profile; nothing on other profiles (the bars are the micro study's)."""
     if profile != "micro":
         return ""
-    res = claims.check(run_dir)
+    res = claims.check(complete_metrics(run_dir))
     df = pd.DataFrame([{"claim": r.name, "paper": r.source,
                         "value": "missing" if r.value is None else f"{r.value:.4f}",
                         "bar": f"{r.op} {r.bar:g}", "": "held" if r.held else "NOT HELD"} for r in res])

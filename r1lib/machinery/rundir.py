@@ -94,6 +94,20 @@ def read_stage(run_dir: str | Path, stage: str) -> dict | None:
         raise ValueError(f"{path}: corrupt stage.json ({e}); delete it to re-run the stage") from None
 
 
+def complete_metrics(run_dir: str | Path) -> dict[str, dict]:
+    """``{stage: metrics}`` of every complete stage of :data:`STAGES` in ``run_dir`` (its
+    ``stage.json``), in pipeline order.
+
+    Raises:
+        FileNotFoundError: ``run_dir`` does not exist.
+        ValueError: a corrupt ``stage.json`` (:func:`read_stage`).
+    """
+    if not Path(run_dir).is_dir():
+        raise FileNotFoundError(f"run directory {run_dir} does not exist")
+    recs = {st: read_stage(run_dir, st) for st in STAGES}
+    return {st: rec.get("metrics", {}) for st, rec in recs.items() if rec and rec.get("status") == "complete"}
+
+
 def stage_is_complete(run_dir: str | Path, stage: str, expected_hash: str) -> bool:
     """True when ``stage`` finished with the same config hash and all its artifacts exist, and no
     optional upstream stage (e.g. 03 for 07) has completed since without being used."""

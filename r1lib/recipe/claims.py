@@ -1,6 +1,7 @@
 """The R1 study's claims, checked on a run directory: every bar the micro reference run is held to.
 
-Each claim is one number read from the stages' ``stage.json`` metrics and compared with its bar,
+Each claim is one number read from the stages' ``stage.json`` metrics and compared with its bar
+(:func:`check` takes them as ``{stage: metrics}``; the machinery reads a run directory),
 so a re-published study (``results/micro``) can be checked in one command
 (``r1 claims results/micro``) and a test can assert it. The bars are the micro study's
 acceptance figures; each names the paper's finding it stands for:
@@ -20,13 +21,11 @@ acceptance figures; each names the paper's finding it stands for:
 
 from __future__ import annotations
 
-import json
 import operator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
-__all__ = ["CLAIMS", "Claim", "ClaimResult", "check", "format_table", "load_metrics"]
+__all__ = ["CLAIMS", "Claim", "ClaimResult", "check", "format_table"]
 
 Metrics = dict[str, dict]  # stage name -> that stage's stage.json "metrics"
 
@@ -113,33 +112,18 @@ CLAIMS: tuple[Claim, ...] = (
 """The micro study's bars (the acceptance figures of its stages 00-07)."""
 
 
-def load_metrics(run_dir: str | Path) -> Metrics:
-    """``{stage: metrics}`` of every complete stage under ``run_dir`` (its ``stage.json``)."""
-    out = {}
-    for p in sorted(Path(run_dir).glob("*/stage.json")):
-        rec = json.loads(p.read_text())
-        if rec.get("status") == "complete":
-            out[p.parent.name] = rec.get("metrics", {})
-    return out
-
-
-def check(run_dir: str | Path, claims: tuple[Claim, ...] = CLAIMS) -> list[ClaimResult]:
-    """Every claim checked on the run in ``run_dir``.
+def check(metrics: Metrics, claims: tuple[Claim, ...] = CLAIMS) -> list[ClaimResult]:
+    """Every claim checked on one run's metrics (``{stage: stage.json metrics}`` of its complete
+    stages: :func:`r1lib.machinery.rundir.complete_metrics`).
 
     Returns:
-        One :class:`ClaimResult` per claim, in order. A claim whose stage is not complete or
-        whose metric is absent is not held, with ``missing`` saying what was not found.
-
-    Raises:
-        FileNotFoundError: ``run_dir`` does not exist.
+        One :class:`ClaimResult` per claim, in order. A claim whose stage is absent or whose
+        metric is missing is not held, with ``missing`` saying what was not found.
     """
-    if not Path(run_dir).is_dir():
-        raise FileNotFoundError(f"run directory {run_dir} does not exist")
-    m = load_metrics(run_dir)
     out = []
     for c in claims:
         try:
-            v = float(c.value(m))
+            v = float(c.value(metrics))
         except (KeyError, TypeError, ZeroDivisionError) as e:
             out.append(ClaimResult(c.name, c.source, None, c.op, c.bar, False, missing=str(e).strip("'\"")))
             continue
