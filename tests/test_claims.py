@@ -116,3 +116,12 @@ def test_the_report_of_a_micro_run_lists_its_bars(tmp_path):
     assert f"{len(claims.CLAIMS) - 1} of {len(claims.CLAIMS)} held" in page and "NOT HELD" in page
     (run / "manifest.json").write_text(json.dumps({**manifest, "profile": "smoke"}))
     assert "The study's bars" not in build_report(run)  # the bars are the micro study's
+
+
+def test_an_unfinished_stage_counts_as_missing(tmp_path):
+    run = _run(tmp_path, _set_rm(0.91))
+    rec = json.loads((run / "00_base_model" / "stage.json").read_text())
+    (run / "00_base_model" / "stage.json").write_text(json.dumps({**rec, "status": "running"}))
+    assert "00_base_model" not in complete_metrics(run)
+    r = _by_name(_check(run))["base pass@1 ≥ 0.10"]
+    assert not r.held and r.value is None and "00_base_model" in r.missing
