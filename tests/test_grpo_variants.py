@@ -226,3 +226,9 @@ def test_a_patched_trainer_is_caught(base_dir, tmp_path, monkeypatch):
     with pytest.warns(grpo_variants.ConfigDriftWarning, match=r"01 test: .*loss_type: asked 'grpo', ran 'bnpo'.*beta"):
         table = grpo_variants.show(result, "r1_zero", "01 test")
     assert table.loc["loss type", "profile"] == "grpo" and table.loc["loss type", "this run"] == "bnpo"
+
+
+def test_save_steps_must_align_with_rollout_batches():
+    with pytest.raises(ValueError, match=r"save_steps=50 is not a multiple of steps_per_generation=4"):
+        GRPOConfig(steps_per_generation=4, save_steps=50)
+    assert GRPOConfig(steps_per_generation=4, save_steps=40).save_steps == 40

@@ -191,6 +191,10 @@ class GRPOConfig(_Section):
                 raise ValueError(f"grpo: {', '.join(inert)} act on the importance ratio, which is exactly "
                                  "1 when num_iterations = steps_per_generation = 1 (every update on-policy): "
                                  "set num_iterations >= 2 or steps_per_generation >= 2, or drop them")
+        if self.save_steps % self.steps_per_generation:
+            raise ValueError(f"grpo.save_steps={self.save_steps} is not a multiple of steps_per_generation="
+                             f"{self.steps_per_generation}: a run resumed from such a checkpoint starts in the "
+                             "middle of a rollout batch; set save_steps to a multiple of it")
         if self.sync_ref_model and self.beta == 0:
             raise ValueError("grpo.sync_ref_model needs a reference model, which beta = 0 does not load: "
                              "set beta > 0 or sync_ref_model: false")

@@ -323,7 +323,9 @@ class CompletionLog:
     """Records every rollout GRPO scores: step, prompt id, completion, each reward, length.
 
     ``wrap(funcs)`` returns reward functions with the same names and outputs that also write
-    into this log; ``rows`` is what ``completions.parquet`` holds. A run graded by
+    into this log; ``rows`` is what ``completions.parquet`` holds. A row's ``step`` is the first
+    optimiser step that trains on its rollout batch: with ``steps_per_generation`` s > 1, one batch
+    of s × (prompts_per_step × G) completions is sampled and scored at steps 1, 1 + s, 1 + 2s, … A run graded by
     ``accuracy_lenient`` (no strict ``accuracy`` reward) also gets its values as ``accuracy``,
     the column every analysis reads (:data:`r1lib.recipe.rewards.ACCURACY_REWARDS`).
     """
@@ -581,7 +583,7 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
     train_s, _ = train_and_save(trainer, tok, out_dir, resume=resume, desc=f"GRPO {Path(out_dir).name}")
     log.to_parquet(completions_path)
     df = pd.DataFrame(log.rows)
-    steps = int(df.step.max()) if len(df) else 0
+    steps = int(trainer.state.global_step)  # the log's steps are rollout batches' (steps_per_generation)
     tail = df[df.step > steps * 0.9]
     summary = {"grpo_steps": steps, "train_s": round(train_s, 1),
                "s_per_step": round(train_s / max(steps, 1), 3),
