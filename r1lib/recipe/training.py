@@ -324,10 +324,11 @@ class CompletionLog:
 
     ``wrap(funcs)`` returns reward functions with the same names and outputs that also write
     into this log; ``rows`` is what ``completions.parquet`` holds. A row's ``step`` is the first
-    optimiser step that trains on its rollout batch: with ``steps_per_generation`` s > 1, one batch
-    of s × (prompts_per_step × G) completions is sampled and scored at steps 1, 1 + s, 1 + 2s, … A run graded by
-    ``accuracy_lenient`` (no strict ``accuracy`` reward) also gets its values as ``accuracy``,
-    the column every analysis reads (:data:`r1lib.recipe.rewards.ACCURACY_REWARDS`).
+    optimiser step that trains on its rollout batch: with ``steps_per_generation`` s > 1, one
+    batch of s × (prompts_per_step × G) completions is sampled and scored at steps 1, 1 + s,
+    1 + 2s, … A run graded by ``accuracy_lenient`` (no strict ``accuracy`` reward) also gets its
+    values as ``accuracy``, the column every analysis reads
+    (:data:`r1lib.recipe.rewards.ACCURACY_REWARDS`).
     """
 
     def __init__(self):
