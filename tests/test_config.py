@@ -93,7 +93,7 @@ def test_stage_eval_reruns_the_stages_whose_checks_it_sizes():
     # 02 and 04-06 compare checkpoints with it, and every stage below them follows; the base,
     # R1-Zero and the variants (from the base) keep their hashes
     assert changed == set(STAGES) - {"00_base_model", "01_r1_zero_grpo", "09_grpo_variants"}
-    assert stage_hash(a, "02_cold_start") == "81d3fc20df7ec809"  # at its defaults: the reference run's
+    assert stage_hash(a, "02_cold_start") == "7fc56f891a3f44cf"  # the profile's: the reference run's
 
 
 def test_operand_range_is_checked(tmp_path):

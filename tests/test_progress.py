@@ -215,7 +215,7 @@ def test_compute_is_counted_in_model_flops():
     assert grpo_flops_per_token(GRPOConfig(beta=0.04)) == 10
     # μ = 2: two forward + backward passes and the old policy's forward for the ratio
     assert grpo_flops_per_token(GRPOConfig(beta=0.0, num_iterations=2)) == 2 + 12 + 2
-    assert grpo_flops_per_token(GRPOConfig(beta=0.0, steps_per_generation=4)) == 2 + 6 + 2
+    assert grpo_flops_per_token(GRPOConfig(beta=0.0, steps_per_generation=4, save_steps=40)) == 2 + 6 + 2
     assert sft_flops(1000, 50) == 6 * 1000 * 50
     assert grpo_flops(1000, 50, GRPOConfig(beta=0.001)) == 10 * 1000 * 50
 
