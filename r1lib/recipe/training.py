@@ -585,9 +585,8 @@ def run_grpo(model_path: Path, records: list[dict], cfg: GRPOConfig, out_dir: Pa
     log.to_parquet(completions_path)
     df = pd.DataFrame(log.rows)
     steps = int(trainer.state.global_step)  # the log's steps are rollout batches' (steps_per_generation)
-    tail = df[df.step > steps * 0.9]
-    if tail.empty and len(df):  # a run of a few steps with rollout reuse: its last rollout batch
-        tail = df[df.step == df.step.max()]
+    # the last tenth of the steps, and at least the last rollout batch (steps_per_generation)
+    tail = df[df.step > steps - max(steps * 0.1, cfg.steps_per_generation)]
     summary = {"grpo_steps": steps, "train_s": round(train_s, 1),
                "s_per_step": round(train_s / max(steps, 1), 3),
                "rollout_tokens_budget_per_step": tokens_per_step,
