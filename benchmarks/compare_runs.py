@@ -4,8 +4,8 @@ Usage: python benchmarks/compare_runs.py RUN_A RUN_B [--stages 05_all_scenario_r
                                          [--show 10] [--out PATH]
 
 Issue 15's identity check ("the same seed on two runs: every metric identical"). It flattens
-each stage's ``metrics`` to dotted keys, leaves out wall-clock figures (keys ending in ``_s``,
-``per_s`` or ``_s_est``, and ``s_per_step``: they differ between any two runs), and counts the
+each stage's ``metrics`` to dotted keys, leaves out wall-clock figures (keys ending in ``_s``
+or ``_s_est``, and ``s_per_step``: they differ between any two runs), and counts the
 metrics that are equal, differ, or exist in one run only. For each stage it prints the largest
 differences, as ``key: A -> B``. Exit status 0 when every compared metric is equal, 1 otherwise.
 Numbers compare exactly: the same seed on one machine reproduces to the last bit, so any
@@ -20,7 +20,7 @@ import re
 import sys
 from pathlib import Path
 
-WALL_CLOCK = re.compile(r"(_s|per_s|_s_est|s_per_step|s_per_step_est)$")
+WALL_CLOCK = re.compile(r"(_s|_s_est|s_per_step|s_per_step_est)$")  # train_s, tokens_per_s, stage_s_est, …
 
 
 def flatten(obj, prefix: str = "") -> dict[str, object]:

