@@ -234,3 +234,30 @@ def test_reasoning_filters_order_and_language():
     assert all(g(good, 5) for g in f.values())
     assert not f["mixed_language"](en, 5) and reasoning_filters("en", 10)["mixed_language"](en, 5)
     assert not f["overlong"](good, 11) and not f["unreadable"](" <think> 3 </think> <answer> 3 </answer>", 5)
+
+
+def _padded_tokens(trainer, ds) -> tuple[int, list[int]]:
+    """Tokens of one epoch's batches as the trainer pads them (rows x longest), and the order."""
+    order = list(trainer._get_train_sampler(ds))
+    bs = trainer.args.train_batch_size
+    padded = sum(max(len(ds[i]["input_ids"]) for i in order[j:j + bs]) * len(order[j:j + bs])
+                 for j in range(0, len(order), bs))
+    return padded, order
+
+
+def test_group_by_length_cuts_padding_and_keeps_every_example(base_dir, tmp_path):
+    model, tok = load_policy(str(base_dir))
+    # 64 examples whose completions are 1 to 32 "+1" terms long: random batches of 4 pad a lot
+    recs = [{"prompt": make_prompt(f"Compute {i}"), "completion": " <answer>" + " +1" * (1 + i % 32) + " </answer>"}
+            for i in range(64)]
+    out = {}
+    for grouped in (False, True):
+        cfg = SFTConfig(steps=1, batch_size=4, max_length=128, group_by_length=grouped)
+        trainer = sft.make_sft_trainer(model, tok, recs, cfg, tmp_path / f"_t{grouped}", 0)
+        ds = trainer.train_dataset
+        out[grouped] = _padded_tokens(trainer, ds)
+        real = sum(len(r["input_ids"]) for r in ds)
+    assert sorted(out[True][1]) == list(range(64))  # a permutation: every example once per epoch
+    pad_random, pad_grouped = out[False][0] - real, out[True][0] - real
+    # mega-batches of min(64 // (4 * 4), 50) = 4 batches are sorted by length: a third of the padding
+    assert pad_grouped < 0.5 * pad_random, (pad_random, pad_grouped)

@@ -197,7 +197,7 @@ only where set away from their defaults, so the stages that ran before they exis
 hashes."""
 
 LATER_FIELDS = {GRPOConfig: GRPO_LATER_FIELDS, ColdStartConfig: ("english_on_zh",), ModelConfig: ("template",),
-                AllScenarioRLConfig: ("train_acc_pairs",)}
+                AllScenarioRLConfig: ("train_acc_pairs",), SFTConfig: ("group_by_length",)}
 """Per section class, the options added after the micro reference run; each is hashed only where
 set away from its default (a new option at its default changes nothing a stage did)."""
 

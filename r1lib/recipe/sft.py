@@ -56,7 +56,9 @@ def make_sft_trainer(model, tok, records: list[dict], cfg: SFTConfig, trainer_di
             ``warmup_steps`` linear warm-up steps), ``max_length`` (tokens of prompt +
             completion + EOS; longer examples keep their first ``max_length`` tokens and lose
             the EOS; examples whose completion is cut off entirely are dropped by TRL),
-            ``save_steps`` (checkpoint period).
+            ``save_steps`` (checkpoint period), ``group_by_length`` (each batch drawn from
+            examples of similar length: transformers' ``LengthGroupedSampler``, which sorts
+            mega-batches of up to 50 batches by length, so less compute goes to padding).
         trainer_dir: checkpoints go here (``checkpoint-N``, only the newest kept).
         seed: data order and dropout seed.
         callbacks: extra ``transformers.TrainerCallback`` objects.
@@ -92,6 +94,7 @@ def make_sft_trainer(model, tok, records: list[dict], cfg: SFTConfig, trainer_di
         lr_scheduler_type="cosine", warmup_steps=cfg.warmup_steps,
         gradient_checkpointing=False, packing=False, padding_free=False,
         completion_only_loss=True, dataset_num_proc=None,
+        train_sampling_strategy="group_by_length" if cfg.group_by_length else "random",
     )
     bars = datasets.is_progress_bar_enabled()
     datasets.disable_progress_bars()  # TRL's five dataset.map passes each print a bar
