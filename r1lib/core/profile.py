@@ -216,9 +216,9 @@ class SFTConfig(_Section):
     save_steps: int = Field(100, gt=0)      # checkpoint period, for resuming
     group_by_length: bool = False           # batches of similar lengths (transformers'
                                             # LengthGroupedSampler): less padding, same examples. Off:
-                                            # in micro 04 it cut the SFT's time by a third but batched
-                                            # the data by kind, and the SFT model stopped refusing (1.0
-                                            # -> 0.0; benchmarks/results/micro_2026-12-07c)
+                                            # in micro 04 it cut the SFT's time by a third, and the SFT
+                                            # model stopped refusing (1.0 -> 0.0; likely each batch is
+                                            # near one kind: benchmarks/results/micro_2026-12-07c)
 
 
 class RewardModelConfig(_Section):
