@@ -16,7 +16,7 @@ acceptance figures; each names the paper's finding it stands for:
 - distillation beats RL on a small model at equal compute (§4.1, Table 6).
 
 ``pass@1``, ``cons@k`` and the language-mixing rate are the micro held-out rows of
-``07_evaluation``'s table (200 problems × k = 16 samples).
+``07_evaluation``'s table (200 problems × k samples, ``evaluation.benchmarks.micro_test.k``).
 """
 
 from __future__ import annotations
